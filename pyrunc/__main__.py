@@ -1,0 +1,6 @@
+"""``python -I -m pyrunc`` runs the CLI (the installed launcher is bin/pyrunc)."""
+import sys
+
+from pyrunc.cli.main import main
+
+sys.exit(main(sys.argv[1:]))

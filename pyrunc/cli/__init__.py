@@ -1,0 +1,1 @@
+"""Command-line interface: runc's global flags and verbs (see main.py)."""

@@ -1,0 +1,237 @@
+"""The one orchestrator of a container's lifecycle (runtime.md
+"Operations"): create, start, state, kill, delete.  Verbs in cli/ parse
+flags and call these; the kernel work lives in process/, rootfs/, cgroups/.
+"""
+import os
+import signal as _signal
+import time
+
+from pyrunc import OCI_VERSION, procfs
+from pyrunc.cgroups import layout as cg_layout
+from pyrunc.cgroups.manager import Manager
+from pyrunc.errors import ConfigError, InvalidState, PyruncError
+from pyrunc.log import logger
+from pyrunc.state import status as st
+from pyrunc.state.store import StateDir
+
+
+class Container:
+    """A container loaded from its locked state directory."""
+
+    def __init__(self, sd, record):
+        self.sd = sd
+        self.record = record
+        self.cgroups = Manager.from_record(record["cgroups"])
+
+    @classmethod
+    def load(cls, root, cid):
+        sd = StateDir.open(root, cid)
+        try:
+            return cls(sd, sd.read())
+        except BaseException:
+            sd.close()
+            raise
+
+    def close(self):
+        self.sd.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    @property
+    def id(self):
+        return self.record["id"]
+
+    @property
+    def pid(self):
+        return self.record["pid"]
+
+    def status(self):
+        return st.derive(self.record, self.sd.has_fifo(), self.cgroups.is_frozen)
+
+    def oci_state(self):
+        """The state object of runtime.md "State" (plus runc's extras)."""
+        status = self.status()
+        r = self.record
+        out = {
+            "ociVersion": OCI_VERSION,
+            "id": r["id"],
+            "pid": r["pid"] if status != st.STOPPED else 0,
+            "status": status,
+            "bundle": r["bundle"],
+            "rootfs": r["rootfs"],
+            "created": r["created"],
+            "owner": r.get("owner", ""),
+        }
+        if r.get("annotations"):
+            out["annotations"] = r["annotations"]
+        return out
+
+    # -- start -------------------------------------------------------------
+    def start(self):
+        status = self.status()
+        if status == st.STOPPED:
+            raise InvalidState("cannot start a container that has stopped")
+        if status != st.CREATED:
+            raise InvalidState(f"cannot start an already {status} container")
+        try:
+            fd = os.open(self.sd.fifo_path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+        except OSError as e:
+            # ENXIO: nobody holds the read side, so the init is gone
+            raise PyruncError(f"cannot start container {self.id}: its init is not waiting ({e.strerror})") from None
+        try:
+            os.write(fd, b"0")
+        finally:
+            os.close(fd)
+        self.sd.remove_fifo()
+
+    # -- kill --------------------------------------------------------------
+    def kill(self, sig, all_processes=False):
+        status = self.status()
+        if not st.can_kill(status):
+            raise InvalidState(f"container {self.id} is not running (status: {status})")
+        if all_processes:
+            self.cgroups.signal_all(sig)
+        else:
+            signal_process(self.pid, self.record.get("init_start_time"), sig)
+
+    # -- delete ------------------------------------------------------------
+    def delete(self, force=False):
+        status = self.status()
+        if not st.can_delete(status):
+            if not force:
+                raise InvalidState(f"cannot delete container {self.id} that is not stopped: {status}")
+            if status == st.PAUSED:
+                self.cgroups.set_frozen(False)
+            signal_process(self.pid, self.record.get("init_start_time"), _signal.SIGKILL)
+            wait_gone(self.pid, self.record.get("init_start_time"))
+        self.destroy()
+
+    def destroy(self):
+        """Remove everything the container owns: processes left in its
+        cgroup (possible without a pid namespace), cgroups, state dir."""
+        if self.cgroups.exists():
+            self.cgroups.kill_all_and_wait()
+            self.cgroups.destroy()
+        self.sd.remove()
+
+
+def signal_process(pid, start_time, sig):
+    """Signal the init through a pidfd taken while it is verifiably the
+    recorded process, so a recycled pid can never be hit."""
+    try:
+        pidfd = os.pidfd_open(pid)
+    except ProcessLookupError:
+        return
+    try:
+        if not procfs.is_running(pid, start_time):
+            return
+        _signal.pidfd_send_signal(pidfd, sig)
+    except ProcessLookupError:
+        pass
+    finally:
+        os.close(pidfd)
+
+
+def wait_gone(pid, start_time, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while procfs.is_running(pid, start_time):
+        if time.monotonic() > deadline:
+            raise PyruncError(f"process {pid} did not exit after SIGKILL")
+        time.sleep(0.002)
+
+
+def now_rfc3339():
+    t = time.time()
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t % 1 * 1e9):09d}Z"
+
+
+def _cgroup_mount_info(manager, layout, namespaces):
+    from pyrunc.rootfs.mounts import CgroupMountInfo
+    hier = []
+    for h in layout.hierarchies:
+        if h.version == 1:
+            data = ",".join(h.controllers)
+            if data.startswith("name="):
+                data = "none," + data
+            hier.append((h.name, manager.paths[h.mountpoint], data, 1))
+        elif layout.unified:
+            hier.append((h.name, manager.paths[h.mountpoint], None, 2))
+    return CgroupMountInfo(tuple(hier), namespaces.creates("cgroup"))
+
+
+def write_pid_file(path, pid):
+    """Atomically, as runc: engines poll for this file to appear."""
+    path = os.path.abspath(path)
+    tmp = os.path.join(os.path.dirname(path), f".{os.path.basename(path)}.tmp")
+    with open(tmp, "w") as f:
+        f.write(str(pid))
+    os.rename(tmp, path)
+
+
+def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=False,
+           no_new_keyring=False, preserve_fds=0, handled_signals=()):
+    """Create the container and leave its init waiting on exec.fifo.
+    Returns the locked Container; on any failure leaves nothing behind."""
+    from pyrunc.plan import container as plan_mod
+    from pyrunc.process import spawn
+    from pyrunc.spec.bundle import load_config
+    try:  # TEMPORARY until validate lands
+        from pyrunc.spec.validate import check_config
+    except ImportError:
+        def check_config(c, b):
+            return []
+
+    bundle, config = load_config(bundle)
+    for w in check_config(config, bundle):
+        logger.warning(str(w))
+    proc = config.get("process") or {}
+    if proc.get("terminal") and not console_socket:
+        raise ConfigError("process.terminal is true: a --console-socket is required to receive the terminal")
+    layout = cg_layout.detect()
+    cgroups_path = (config.get("linux") or {}).get("cgroupsPath")
+    manager = Manager.for_container(cgroups_path, cid, layout)
+    # Plan everything before touching the kernel: bad config fails here.
+    from pyrunc.plan.namespaces import plan_namespaces
+    plan = plan_mod.build(
+        config, bundle, cid,
+        cgroup_mount=_cgroup_mount_info(manager, layout, plan_namespaces(config)),
+        no_pivot=no_pivot, no_new_keyring=no_new_keyring, preserve_fds=preserve_fds,
+    )
+    sd = StateDir.create(root, cid)
+    spawned = None
+    try:
+        sd.make_fifo()
+        manager.create()
+        spawned = spawn.spawn(plan, sd.fifo_path, manager, handled_signals)
+        record = {
+            "ociVersion": config.get("ociVersion", OCI_VERSION),
+            "id": cid,
+            "pid": spawned.pid,
+            "init_start_time": procfs.start_time(spawned.pid),
+            "bundle": bundle,
+            "rootfs": plan.rootfs,
+            "created": now_rfc3339(),
+            "owner": "",
+            "annotations": config.get("annotations") or {},
+            "cgroups": manager.to_record(),
+            "config": config,
+        }
+        sd.write(record)
+        if pid_file:
+            write_pid_file(pid_file, spawned.pid)
+        spawned.release()
+    except BaseException:
+        if spawned is not None:
+            spawn._kill_and_reap(spawned.pid)
+        try:
+            manager.kill_all_and_wait()
+            manager.destroy()
+        except PyruncError as e:
+            logger.error(f"cleanup after failed create: {e}")
+        sd.remove()
+        raise
+    return Container(sd, record)

@@ -1,0 +1,74 @@
+"""The whole plan for one container's init, built once in the parent
+before the fork (so the init needs no parsing, no imports and no config
+reads once it is inside the container)."""
+import os
+from dataclasses import dataclass
+
+from pyrunc.errors import ConfigError
+from pyrunc.plan.mounts import plan_mounts, root_propagation
+from pyrunc.plan.namespaces import plan_namespaces
+from pyrunc.plan.process import plan_process
+from pyrunc.rootfs.devices import plan_devices
+
+
+@dataclass(frozen=True)
+class ContainerPlan:
+    id: str
+    bundle: str
+    rootfs: str
+    readonly_root: bool
+    no_pivot: bool
+    no_new_keyring: bool
+    preserve_fds: int
+    namespaces: object      # NamespacePlan
+    root_propagation: int
+    mounts: tuple           # MountPlan
+    devices: tuple          # Device
+    populate_dev: bool      # False when /dev is bind-mounted from the host
+    cgroup_mount: object    # rootfs.mounts.CgroupMountInfo
+    hostname: object
+    domainname: object
+    sysctl: dict
+    masked_paths: tuple
+    readonly_paths: tuple
+    process: object         # ProcessPlan
+
+
+def rootfs_path(config, bundle):
+    root = config.get("root")
+    if not isinstance(root, dict) or not root.get("path"):
+        raise ConfigError("root.path: required")
+    path = root["path"]
+    if not path.startswith("/"):
+        path = os.path.join(bundle, path)
+    path = os.path.realpath(path)
+    if not os.path.isdir(path):
+        raise ConfigError(f"root.path: {path} is not a directory")
+    return path
+
+
+def build(config, bundle, cid, *, cgroup_mount, no_pivot=False, no_new_keyring=False, preserve_fds=0):
+    linux = config.get("linux") or {}
+    mounts = plan_mounts(config)
+    dev_bound = any(m.destination.rstrip("/") == "/dev" and m.is_bind for m in mounts)
+    return ContainerPlan(
+        id=cid,
+        bundle=bundle,
+        rootfs=rootfs_path(config, bundle),
+        readonly_root=bool((config.get("root") or {}).get("readonly")),
+        no_pivot=no_pivot,
+        no_new_keyring=no_new_keyring,
+        preserve_fds=preserve_fds,
+        namespaces=plan_namespaces(config),
+        root_propagation=root_propagation(config),
+        mounts=mounts,
+        devices=plan_devices(config),
+        populate_dev=not dev_bound,
+        cgroup_mount=cgroup_mount,
+        hostname=config.get("hostname"),
+        domainname=config.get("domainname"),
+        sysctl=dict(linux.get("sysctl") or {}),
+        masked_paths=tuple(linux.get("maskedPaths") or ()),
+        readonly_paths=tuple(linux.get("readonlyPaths") or ()),
+        process=plan_process(config),
+    )

@@ -1,0 +1,159 @@
+"""Mount option strings -> mount(2) flags (config.md "Mounts", and the
+mount-options table of config-linux.md).
+
+Options fall in five groups, as in runc's ``parseMountOptions``:
+flags set or cleared on the mount, propagation changes applied after it,
+recursive attributes applied with ``mount_setattr(AT_RECURSIVE)``,
+pyrunc extensions (``tmpcopyup``), and everything else, passed to the
+filesystem as its data string (``size=65536k``, ``mode=755``, ...).
+"""
+from dataclasses import dataclass
+
+from pyrunc import linux as L
+
+# option -> (clear?, flag)
+FLAGS = {
+    "async": (True, L.MS_SYNCHRONOUS),
+    "atime": (True, L.MS_NOATIME),
+    "bind": (False, L.MS_BIND),
+    "defaults": (False, 0),
+    "dev": (True, L.MS_NODEV),
+    "diratime": (True, L.MS_NODIRATIME),
+    "dirsync": (False, L.MS_DIRSYNC),
+    "exec": (True, L.MS_NOEXEC),
+    "lazytime": (False, L.MS_LAZYTIME),
+    "loud": (True, L.MS_SILENT),
+    "mand": (False, L.MS_MANDLOCK),
+    "noatime": (False, L.MS_NOATIME),
+    "nodev": (False, L.MS_NODEV),
+    "nodiratime": (False, L.MS_NODIRATIME),
+    "noexec": (False, L.MS_NOEXEC),
+    "nolazytime": (True, L.MS_LAZYTIME),
+    "nomand": (True, L.MS_MANDLOCK),
+    "norelatime": (True, L.MS_RELATIME),
+    "nostrictatime": (True, L.MS_STRICTATIME),
+    "nosuid": (False, L.MS_NOSUID),
+    "nosymfollow": (False, L.MS_NOSYMFOLLOW),
+    "rbind": (False, L.MS_BIND | L.MS_REC),
+    "relatime": (False, L.MS_RELATIME),
+    "remount": (False, L.MS_REMOUNT),
+    "ro": (False, L.MS_RDONLY),
+    "rw": (True, L.MS_RDONLY),
+    "silent": (False, L.MS_SILENT),
+    "strictatime": (False, L.MS_STRICTATIME),
+    "suid": (True, L.MS_NOSUID),
+    "sync": (False, L.MS_SYNCHRONOUS),
+}
+
+PROPAGATION = {
+    "private": L.MS_PRIVATE,
+    "rprivate": L.MS_PRIVATE | L.MS_REC,
+    "shared": L.MS_SHARED,
+    "rshared": L.MS_SHARED | L.MS_REC,
+    "slave": L.MS_SLAVE,
+    "rslave": L.MS_SLAVE | L.MS_REC,
+    "unbindable": L.MS_UNBINDABLE,
+    "runbindable": L.MS_UNBINDABLE | L.MS_REC,
+}
+
+# option -> (clear?, MOUNT_ATTR_*) applied to the whole tree (mount_setattr)
+RECURSIVE = {
+    "rro": (False, L.MOUNT_ATTR_RDONLY),
+    "rrw": (True, L.MOUNT_ATTR_RDONLY),
+    "rnosuid": (False, L.MOUNT_ATTR_NOSUID),
+    "rsuid": (True, L.MOUNT_ATTR_NOSUID),
+    "rnodev": (False, L.MOUNT_ATTR_NODEV),
+    "rdev": (True, L.MOUNT_ATTR_NODEV),
+    "rnoexec": (False, L.MOUNT_ATTR_NOEXEC),
+    "rexec": (True, L.MOUNT_ATTR_NOEXEC),
+    "rnodiratime": (False, L.MOUNT_ATTR_NODIRATIME),
+    "rdiratime": (True, L.MOUNT_ATTR_NODIRATIME),
+    "rrelatime": (False, L.MOUNT_ATTR_RELATIME),
+    "rnorelatime": (True, L.MOUNT_ATTR_RELATIME),
+    "rnoatime": (False, L.MOUNT_ATTR_NOATIME),
+    "ratime": (True, L.MOUNT_ATTR_NOATIME),
+    "rstrictatime": (False, L.MOUNT_ATTR_STRICTATIME),
+    "rnostrictatime": (True, L.MOUNT_ATTR_STRICTATIME),
+    "rnosymfollow": (False, L.MOUNT_ATTR_NOSYMFOLLOW),
+    "rsymfollow": (True, L.MOUNT_ATTR_NOSYMFOLLOW),
+}
+
+EXTENSIONS = {"tmpcopyup"}
+
+
+@dataclass(frozen=True)
+class MountPlan:
+    destination: str
+    source: str
+    type: str
+    flags: int
+    propagation: tuple
+    data: str
+    rec_set: int
+    rec_clr: int
+    extensions: frozenset
+
+    @property
+    def is_bind(self):
+        return bool(self.flags & L.MS_BIND)
+
+
+def parse_options(options):
+    """Return (flags, propagation list, data string, rec_set, rec_clr, extensions)."""
+    flags = 0
+    propagation = []
+    data = []
+    rec_set = rec_clr = 0
+    extensions = set()
+    for opt in options or ():
+        if opt in FLAGS:
+            clear, flag = FLAGS[opt]
+            flags = flags & ~flag if clear else flags | flag
+        elif opt in PROPAGATION:
+            propagation.append(PROPAGATION[opt])
+        elif opt in RECURSIVE:
+            clear, attr = RECURSIVE[opt]
+            if attr & L.MOUNT_ATTR__ATIME or attr == L.MOUNT_ATTR_RELATIME:
+                # atime modes are one field: setting one clears the others
+                rec_clr |= L.MOUNT_ATTR__ATIME
+            if clear:
+                rec_clr |= attr
+                rec_set &= ~attr
+            else:
+                rec_set |= attr
+        elif opt in EXTENSIONS:
+            extensions.add(opt)
+        else:
+            data.append(opt)
+    return flags, tuple(propagation), ",".join(data), rec_set, rec_clr, frozenset(extensions)
+
+
+def plan_mount(m):
+    flags, propagation, data, rec_set, rec_clr, ext = parse_options(m.get("options"))
+    mtype = m.get("type") or ""
+    if mtype == "bind" and not flags & L.MS_BIND:
+        # type "bind" without the option: a bind all the same (runc does this)
+        flags |= L.MS_BIND
+    return MountPlan(
+        destination=m["destination"],
+        source=m.get("source") or "",
+        type=mtype,
+        flags=flags,
+        propagation=propagation,
+        data=data,
+        rec_set=rec_set,
+        rec_clr=rec_clr,
+        extensions=ext,
+    )
+
+
+def plan_mounts(config):
+    return tuple(plan_mount(m) for m in config.get("mounts") or ())
+
+
+def root_propagation(config):
+    """The flag for linux.rootfsPropagation (runc's default: rslave)."""
+    name = (config.get("linux") or {}).get("rootfsPropagation")
+    if not name:
+        return L.MS_SLAVE | L.MS_REC
+    return PROPAGATION[name]

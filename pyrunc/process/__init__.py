@@ -1,0 +1,1 @@
+"""The processes that make a container (see sync.py for the diagram)."""

@@ -1,0 +1,241 @@
+"""The container's init (P2): a declared list of short named steps (runc
+``standard_init_linux.go``), run in the new namespaces, ending in execve.
+
+Inside the init no module may be imported: after the rootfs is entered an
+import would load code from the container image (a planted ``json.py``).
+Everything needed is imported by the CLI before the fork, and the path
+finders are removed first thing, so a missed import fails loudly instead.
+"""
+import array  # noqa: F401  (socket.send_fds imports it lazily)
+import os
+import resource
+import signal
+import socket
+import stat
+import sys
+
+import prctl
+
+from pyrunc import linux as L
+from pyrunc.errors import PyruncError
+from pyrunc.process import fds, sync
+from pyrunc.process.errors import describe
+from pyrunc.rootfs import devices, mounts, paths, pivot, special
+from pyrunc.security import capabilities
+from pyrunc.spec import passwd
+
+DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class Init:
+    """Mutable state shared by the steps (fds, the resolved program)."""
+
+    def __init__(self, plan, chan, fifo_fd):
+        self.plan = plan
+        self.proc = plan.process
+        self.chan = chan
+        self.fifo_fd = fifo_fd
+        self.root_fd = None
+        self.program = None
+        self.env = None
+
+    # -- steps, in order ---------------------------------------------------
+    def seal_imports(self):
+        sys.meta_path[:] = [f for f in sys.meta_path if getattr(f, "__name__", "") in
+                            ("BuiltinImporter", "FrozenImporter")]
+        sys.path_hooks.clear()
+        sys.path_importer_cache.clear()
+        sys.path.clear()
+
+    def session(self):
+        os.setsid()
+
+    def not_dumpable(self):
+        # /proc/<init>/exe is the host's python; nothing in the container
+        # may open it, ptrace us or read our memory (CVE-2019-5736).
+        prctl.set_dumpable(False)
+
+    def keyring(self):
+        if not self.plan.no_new_keyring:
+            L.keyctl_join_session(f"_ses.{self.plan.id}")
+
+    def oom_score_adj(self):
+        if self.proc.oom_score_adj is not None:
+            with open("/proc/self/oom_score_adj", "w") as f:
+                f.write(str(self.proc.oom_score_adj))
+
+    def prepare_rootfs(self):
+        os.umask(0)  # device and directory modes are exactly as configured
+        mounts.prepare_root(self.plan.rootfs, self.plan.root_propagation)
+        self.root_fd = os.open(self.plan.rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+
+    def mount_all(self):
+        for m in self.plan.mounts:
+            try:
+                mounts.apply_mount(self.root_fd, m, self.plan.bundle, self.plan.cgroup_mount)
+            except PyruncError:
+                raise
+            except OSError as e:
+                raise PyruncError(f"mount {m.destination} ({m.type or 'bind'}): {describe(e)}") from None
+
+    def populate_dev(self):
+        if self.plan.populate_dev:
+            devices.create_devices(self.root_fd, self.plan.devices)
+            devices.create_symlinks(self.root_fd)
+        elif self.plan.devices:
+            devices.create_devices(self.root_fd, [d for d in self.plan.devices
+                                                  if d not in devices.DEFAULT_DEVICES])
+
+    def enter_root(self):
+        if self.plan.no_pivot:
+            pivot.move_root(self.plan.rootfs)
+        else:
+            pivot.pivot_root(self.plan.rootfs)
+        os.close(self.root_fd)
+        self.root_fd = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+
+    def hostname(self):
+        if self.plan.hostname is not None:
+            socket.sethostname(self.plan.hostname)
+        if self.plan.domainname is not None:
+            with open("/proc/sys/kernel/domainname", "w") as f:
+                f.write(self.plan.domainname)
+
+    def sysctl(self):
+        for key, value in self.plan.sysctl.items():
+            rel = key.replace(".", "/")
+            fd = paths.open_in_root(self.root_fd, "/proc/sys/" + rel, os.O_WRONLY | os.O_TRUNC)
+            try:
+                os.write(fd, str(value).encode())
+            except OSError as e:
+                raise PyruncError(f"sysctl {key}={value}: {e.strerror}") from None
+            finally:
+                os.close(fd)
+
+    def readonly_paths(self):
+        special.readonly_paths(self.root_fd, self.plan.readonly_paths)
+
+    def masked_paths(self):
+        special.masked_paths(self.root_fd, self.plan.masked_paths)
+
+    def readonly_root(self):
+        if self.plan.readonly_root:
+            pivot.remount_root_readonly()
+
+    def rlimits(self):
+        for name, number, soft, hard in self.proc.rlimits:
+            try:
+                resource.setrlimit(number, (soft, hard))
+            except (OSError, ValueError) as e:
+                raise PyruncError(f"setrlimit {name} ({soft}, {hard}): {describe(e) if isinstance(e, OSError) else e}") from None
+
+    def environment(self):
+        env = {}
+        for item in self.proc.env:
+            k, sep, v = item.partition("=")
+            if sep and k:
+                env[k] = v  # a later duplicate wins, as in runc
+        if "HOME" not in env:
+            env["HOME"] = passwd.home_of(self.proc.uid) or "/"
+        self.env = env
+
+    def find_program(self):
+        self.program = find_executable(self.proc.args[0], self.env.get("PATH", DEFAULT_PATH))
+
+    def user(self):
+        capabilities.drop_bounding(self.proc.caps)
+        capabilities.set_keepcaps(True)
+        gids = list(dict.fromkeys(self.proc.additional_gids))
+        os.setgroups(gids)
+        os.setresgid(self.proc.gid, self.proc.gid, self.proc.gid)
+        os.setresuid(self.proc.uid, self.proc.uid, self.proc.uid)
+        capabilities.set_keepcaps(False)
+        capabilities.apply_sets(self.proc.caps)
+
+    def cwd(self):
+        try:
+            os.chdir(self.proc.cwd)
+        except OSError as e:
+            raise PyruncError(f"chdir to cwd {self.proc.cwd!r} set in config.json: {e.strerror}") from None
+        # CVE-2024-21626: a cwd reached through a leaked fd lies outside the root
+        if not os.getcwd().startswith("/"):
+            raise PyruncError(f"cwd {self.proc.cwd!r} is outside the container")
+
+    def umask(self):
+        os.umask(0o022 if self.proc.umask is None else self.proc.umask)
+
+    def no_new_privileges(self):
+        if self.proc.no_new_privileges:
+            prctl.set_no_new_privs(True)
+
+    def signals(self):
+        # Python ignores SIGPIPE and SIGXFSZ; ignored dispositions survive
+        # execve, and the container's programs must get the defaults.
+        for sig in (signal.SIGPIPE, signal.SIGXFSZ):
+            signal.signal(sig, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
+
+    def close_fds(self):
+        keep = {0, 1, 2, self.chan.fileno(), self.fifo_fd}
+        keep.update(range(3, 3 + self.plan.preserve_fds))
+        fds.keep_only(keep)
+
+    STEPS = (
+        "seal_imports", "session", "not_dumpable", "keyring", "oom_score_adj", "prepare_rootfs",
+        "mount_all", "populate_dev", "enter_root", "hostname", "sysctl", "readonly_paths",
+        "masked_paths", "readonly_root", "rlimits", "environment", "find_program", "user", "cwd",
+        "umask", "no_new_privileges", "signals", "close_fds",
+    )
+
+    # -- the end: wait for start, then become the container's process ------
+    def wait_and_exec(self):
+        self.chan.send(sync.READY)
+        self.chan.expect(sync.STATE_SAVED, who="pyrunc")
+        self.chan.close()
+        while True:
+            try:
+                if os.read(self.fifo_fd, 1):
+                    break
+            except InterruptedError:
+                continue
+        os.close(self.fifo_fd)
+        fds.mark_cloexec_from(3 + self.plan.preserve_fds)
+        try:
+            os.execve(self.program, list(self.proc.args), self.env)
+        except OSError as e:
+            os.write(2, f"pyrunc: exec {self.proc.args[0]}: {e.strerror}\n".encode())
+            os._exit(127)
+
+
+def find_executable(name, path_env):
+    """runc's LookPath: a name with a slash is used as given; otherwise the
+    first executable regular file along PATH (the container's)."""
+    if "/" in name:
+        candidates = [name]
+    else:
+        candidates = [os.path.join(d or ".", name) for d in path_env.split(":")]
+    for c in candidates:
+        try:
+            st = os.stat(c)
+        except OSError:
+            continue
+        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
+            return c
+    if "/" in name:
+        raise PyruncError(f'exec: "{name}": no such file or directory (or not executable)')
+    raise PyruncError(f'exec: "{name}": executable file not found in $PATH')
+
+
+def run(plan, chan, fifo_fd):
+    """Never returns: execve()s the container's process or exits 1."""
+    init = Init(plan, chan, fifo_fd)
+    step = "start"
+    try:
+        for step in Init.STEPS:
+            getattr(init, step)()
+        step = "exec"
+        init.wait_and_exec()
+    except BaseException as e:
+        chan.send_error(step.replace("_", " "), describe(e))
+    finally:
+        os._exit(1)

@@ -1,0 +1,96 @@
+"""The parent/child protocol over one SOCK_SEQPACKET socketpair.
+
+::
+
+    P0 pyrunc create               P1 stage-1                 P2 init
+    ----------------               ----------                 -------
+    fork P1 ------------------------>
+    place P1 in cgroups
+    send PLACED -------------------> setns(joined), unshare(new)
+                                     fork P2 ----------------->
+            <----------------------- send INIT_PID, _exit       (pid 1 of a new pid ns)
+    reap P1                                                     mounts, devices, pivot_root,
+                                                                hostname, sysctl, paths,
+                                                                rlimits, user, caps, cwd
+            <---------------------------------------------------- send READY
+    write state.json, pid-file
+    send STATE_SAVED ------------------------------------------> close socket,
+    exit 0                                                       block on exec.fifo,
+                                                                 execve(process.args)
+
+Any stage that fails sends ERROR {step, message} instead and exits; the
+receiver's ``expect()`` raises it as an InitError naming the step, so the
+user reads e.g. "init: mount /data: bind source /x does not exist".
+An unexpected EOF means the peer died.  Messages are small JSON objects, one
+per datagram (runc ``libcontainer/sync.go``, youki ``channel.rs``).
+"""
+import json
+import os
+import socket
+
+from pyrunc.errors import PyruncError
+
+PLACED = "placed"
+INIT_PID = "init_pid"
+CONSOLE = "console"
+READY = "ready"
+STATE_SAVED = "state_saved"
+ERROR = "error"
+
+_MAX = 65536
+
+
+class InitError(PyruncError):
+    """A step inside the container's setup failed."""
+
+
+def pair():
+    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    return Channel(a), Channel(b)
+
+
+class Channel:
+    def __init__(self, sock):
+        self.sock = sock
+
+    def fileno(self):
+        return self.sock.fileno()
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, name, fds=(), **fields):
+        data = json.dumps({"type": name, **fields}).encode()
+        if fds:
+            socket.send_fds(self.sock, [data], list(fds))
+        else:
+            self.sock.send(data)
+
+    def send_error(self, step, message):
+        try:
+            self.send(ERROR, step=step, message=message)
+        except OSError:
+            pass  # the parent is gone; nobody is left to tell
+
+    def recv(self):
+        """Next message as (dict, fds); ({"type": None}, []) at EOF."""
+        data, fds, _flags, _addr = socket.recv_fds(self.sock, _MAX, 4)
+        if not data:
+            for fd in fds:
+                os.close(fd)
+            return {"type": None}, []
+        return json.loads(data), fds
+
+    def expect(self, name, who="init"):
+        msg, fds = self.recv()
+        kind = msg.get("type")
+        if kind == name:
+            return msg, fds
+        for fd in fds:
+            os.close(fd)
+        if kind == ERROR:
+            step = msg.get("step")
+            raise InitError(f"{who}: {step}: {msg.get('message')}" if step else f"{who}: {msg.get('message')}")
+        if kind is None:
+            raise InitError(f"{who}: exited unexpectedly while waiting for {name!r}")
+        raise InitError(f"{who}: protocol error: expected {name!r}, got {kind!r}")

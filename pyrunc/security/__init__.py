@@ -1,0 +1,1 @@
+"""Capabilities now; seccomp, AppArmor and SELinux in their own modules."""

@@ -1,0 +1,77 @@
+"""The five capability sets of ``process.capabilities``, set exactly
+(config.md "Linux process": bounding, effective, inheritable, permitted,
+ambient), in runc's order:
+
+1. drop from the bounding set (needs CAP_SETPCAP, so before anything else);
+2. PR_SET_KEEPCAPS, then change uid/gid (done by the caller), then clear it,
+   so a non-root user keeps the permitted set across setuid;
+3. capset() effective/permitted/inheritable;
+4. ambient: clear all, then raise each (they must be permitted and
+   inheritable, or the kernel refuses).
+
+Names beyond this kernel's cap_last_cap are ignored here; the validator
+warns about them.
+"""
+import prctl
+
+from pyrunc import linux as L
+
+NAMES = (
+    "CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_DAC_READ_SEARCH", "CAP_FOWNER", "CAP_FSETID",
+    "CAP_KILL", "CAP_SETGID", "CAP_SETUID", "CAP_SETPCAP", "CAP_LINUX_IMMUTABLE",
+    "CAP_NET_BIND_SERVICE", "CAP_NET_BROADCAST", "CAP_NET_ADMIN", "CAP_NET_RAW", "CAP_IPC_LOCK",
+    "CAP_IPC_OWNER", "CAP_SYS_MODULE", "CAP_SYS_RAWIO", "CAP_SYS_CHROOT", "CAP_SYS_PTRACE",
+    "CAP_SYS_PACCT", "CAP_SYS_ADMIN", "CAP_SYS_BOOT", "CAP_SYS_NICE", "CAP_SYS_RESOURCE",
+    "CAP_SYS_TIME", "CAP_SYS_TTY_CONFIG", "CAP_MKNOD", "CAP_LEASE", "CAP_AUDIT_WRITE",
+    "CAP_AUDIT_CONTROL", "CAP_SETFCAP", "CAP_MAC_OVERRIDE", "CAP_MAC_ADMIN", "CAP_SYSLOG",
+    "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
+    "CAP_CHECKPOINT_RESTORE",
+)
+NUMBERS = {name: i for i, name in enumerate(NAMES)}
+SETS = ("bounding", "effective", "inheritable", "permitted", "ambient")
+
+
+def last_cap():
+    try:
+        with open("/proc/sys/kernel/cap_last_cap") as f:
+            return int(f.read())
+    except OSError:
+        return len(NAMES) - 1
+
+
+def plan_capabilities(process):
+    """{set name: frozenset of cap numbers} from process.capabilities.
+    A missing object means no capabilities at all (as crun)."""
+    caps = process.get("capabilities") or {}
+    top = min(last_cap(), len(prctl.ALL_CAPS) - 1)
+    return {s: frozenset(NUMBERS[n] for n in caps.get(s) or () if n in NUMBERS and NUMBERS[n] <= top)
+            for s in SETS}
+
+
+def drop_bounding(plan):
+    keep = plan["bounding"]
+    top = min(last_cap(), len(prctl.ALL_CAPS) - 1)
+    for cap in range(top + 1):
+        if cap not in keep and prctl.capbset_read(cap):
+            prctl.capbset_drop(cap)
+
+
+def set_keepcaps(on):
+    prctl.set_keepcaps(on)
+
+
+def apply_sets(plan):
+    top = min(last_cap(), len(prctl.ALL_CAPS) - 1)
+    every = set(range(top + 1))
+    args = []
+    for name, flag in (("effective", prctl.CAP_EFFECTIVE), ("permitted", prctl.CAP_PERMITTED),
+                       ("inheritable", prctl.CAP_INHERITABLE)):
+        want = set(plan[name])
+        if want:
+            args.append((sorted(want), flag, True))
+        if every - want:
+            args.append((sorted(every - want), flag, False))
+    prctl.set_caps(*args)
+    L.prctl(L.PR_CAP_AMBIENT, L.PR_CAP_AMBIENT_CLEAR_ALL)
+    for cap in sorted(plan["ambient"]):
+        L.prctl(L.PR_CAP_AMBIENT, L.PR_CAP_AMBIENT_RAISE, cap)

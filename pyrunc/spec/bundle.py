@@ -1,0 +1,44 @@
+"""Load ``config.json`` from a bundle directory (bundle.md).
+
+Errors name the bundle and the problem in one line: a missing directory, a
+missing or unreadable config.json, malformed JSON (with line and column), or
+a top level that is not an object.
+"""
+import json
+import os
+
+from pyrunc.errors import ConfigError
+
+CONFIG_NAME = "config.json"
+
+
+def resolve_bundle(bundle):
+    """Absolute bundle path; the current directory when none is given (runc)."""
+    path = os.path.abspath(bundle or os.getcwd())
+    if not os.path.exists(path):
+        raise ConfigError(f"bundle {path}: no such directory")
+    if not os.path.isdir(path):
+        raise ConfigError(f"bundle {path}: not a directory")
+    return path
+
+
+def load_config(bundle):
+    """Return (absolute bundle path, parsed config dict)."""
+    path = resolve_bundle(bundle)
+    cfg_path = os.path.join(path, CONFIG_NAME)
+    try:
+        with open(cfg_path, "rb") as f:
+            raw = f.read()
+    except FileNotFoundError:
+        raise ConfigError(f"bundle {path}: {CONFIG_NAME} not found") from None
+    except OSError as e:
+        raise ConfigError(f"bundle {path}: cannot read {CONFIG_NAME}: {e.strerror}") from None
+    try:
+        config = json.loads(raw)
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{cfg_path}: not UTF-8 text: {e.reason}") from None
+    except json.JSONDecodeError as e:
+        raise ConfigError(f"{cfg_path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{cfg_path}: the top level must be a JSON object")
+    return path, config

@@ -1,0 +1,1 @@
+"""The one owner of ``<root>/<id>/``: state.json, the exec fifo, the lock."""

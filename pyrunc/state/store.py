@@ -1,0 +1,141 @@
+"""The container's state directory ``<root>/<id>/``.
+
+- state.json is written atomically (tmp file + fsync + rename) so a reader
+  never sees half a file, even if the writer dies.
+- Every verb holds an exclusive ``flock`` on the directory itself while it
+  works, so concurrent commands on one id cannot interleave; no separate lock
+  file is left behind.  A waiter that gets the lock after a ``delete`` finds
+  the directory unlinked (st_nlink == 0) and reports the container gone.
+- ``exec.fifo`` holds a created container: the init blocks reading it
+  until ``start`` writes a byte (runtime.md "start").
+"""
+import fcntl
+import json
+import os
+
+from pyrunc.errors import ContainerExists, ContainerNotFound, PyruncError
+from pyrunc.ids import check_id
+
+STATE_FILE = "state.json"
+FIFO_NAME = "exec.fifo"
+
+
+class StateDir:
+    """A locked ``<root>/<id>`` directory."""
+
+    def __init__(self, root, cid, fd):
+        self.root = root
+        self.id = cid
+        self.path = os.path.join(root, cid)
+        self._fd = fd
+
+    # -- opening -------------------------------------------------------
+    @classmethod
+    def create(cls, root, cid):
+        """Make and lock the directory for a new container."""
+        check_id(cid)
+        try:
+            os.makedirs(root, mode=0o711, exist_ok=True)
+        except OSError as e:
+            raise PyruncError(f"cannot create state root {root}: {e.strerror}") from None
+        path = os.path.join(root, cid)
+        try:
+            os.mkdir(path, 0o711)
+        except FileExistsError:
+            raise ContainerExists(cid) from None
+        except OSError as e:
+            raise PyruncError(f"cannot create state directory {path}: {e.strerror}") from None
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return cls(root, cid, fd)
+
+    @classmethod
+    def open(cls, root, cid):
+        """Lock an existing container's directory (waits for other verbs)."""
+        check_id(cid)
+        path = os.path.join(root, cid)
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError):
+            raise ContainerNotFound(cid) from None
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink == 0 or not os.path.exists(os.path.join(path, STATE_FILE)):
+            os.close(fd)
+            raise ContainerNotFound(cid)
+        return cls(root, cid, fd)
+
+    @property
+    def fd(self):
+        return self._fd
+
+    def close(self):
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    # -- files ---------------------------------------------------------
+    @property
+    def fifo_path(self):
+        return os.path.join(self.path, FIFO_NAME)
+
+    def make_fifo(self):
+        os.mkfifo(self.fifo_path, 0o622)
+
+    def has_fifo(self):
+        return os.path.exists(self.fifo_path)
+
+    def remove_fifo(self):
+        try:
+            os.unlink(self.fifo_path)
+        except FileNotFoundError:
+            pass
+
+    def write(self, record):
+        """Atomically replace state.json with *record*."""
+        tmp = os.path.join(self.path, f".{STATE_FILE}.tmp")
+        data = json.dumps(record, separators=(",", ":")).encode()
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+        try:
+            os.write(fd, data)
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        os.rename(tmp, os.path.join(self.path, STATE_FILE))
+
+    def read(self):
+        try:
+            with open(os.path.join(self.path, STATE_FILE), "rb") as f:
+                return json.loads(f.read())
+        except FileNotFoundError:
+            raise ContainerNotFound(self.id) from None
+        except ValueError as e:
+            raise PyruncError(f"container {self.id}: corrupt state file: {e}") from None
+
+    def remove(self):
+        """Delete the directory and everything in it (the lock goes with it)."""
+        import shutil  # only delete needs it; keep it off the short verbs' path
+        shutil.rmtree(self.path, ignore_errors=True)
+        self.close()
+
+
+def read_unlocked(root, cid):
+    """state.json without taking the lock, for ``list`` (which must not
+    block behind a long-running verb); None if it vanished meanwhile."""
+    try:
+        with open(os.path.join(root, cid, STATE_FILE), "rb") as f:
+            return json.loads(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+def list_ids(root):
+    try:
+        return sorted(os.listdir(root))
+    except FileNotFoundError:
+        return []

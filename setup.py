@@ -1,0 +1,27 @@
+"""Build and install pyrunc.
+
+The compiled part (``pyrunc._linux``) is a cffi out-of-line API-mode module
+built from ``csrc/``; everything else is pure Python.  The ``pyrunc`` command
+is installed from ``bin/pyrunc`` rather than a generated console-script
+wrapper so that the launcher can refuse a polluted Python environment before
+anything is imported (see bin/pyrunc).
+"""
+from setuptools import find_packages, setup
+
+setup(
+    name="pyrunc",
+    version="0.1.0",
+    description="An OCI runtime-spec v1.3.0 container runtime in Python, compatible with runc",
+    python_requires=">=3.11",
+    # specs/ is the project's own schema, kept at the top level of the tree
+    # and shipped inside the package as pyrunc.specs.
+    packages=find_packages(include=["pyrunc", "pyrunc.*"]) + ["pyrunc.specs"],
+    package_dir={"pyrunc.specs": "specs"},
+    package_data={"pyrunc.specs": ["*.json"]},
+    scripts=["bin/pyrunc"],
+    setup_requires=["cffi>=1.15"],
+    cffi_modules=["csrc/build_linux.py:ffibuilder"],
+    install_requires=["cffi>=1.15", "python-prctl>=1.8", "jsonschema>=4", "pyroute2>=0.7"],
+    extras_require={"test": ["pytest>=7", "hypothesis>=6"]},
+    zip_safe=False,
+)
