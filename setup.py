@@ -2,9 +2,9 @@
 
 The compiled part (``pyrunc._linux``) is a cffi out-of-line API-mode module
 built from ``csrc/``; everything else is pure Python.  The ``pyrunc`` command
-is installed from ``bin/pyrunc`` rather than a generated console-script
+is installed from ``pyrunc/cli/pyrunc`` rather than a generated console-script
 wrapper so that the launcher can refuse a polluted Python environment before
-anything is imported (see bin/pyrunc).
+anything is imported (see pyrunc/cli/pyrunc).
 """
 from setuptools import find_packages, setup
 
@@ -18,7 +18,7 @@ setup(
     packages=find_packages(include=["pyrunc", "pyrunc.*"]) + ["pyrunc.specs"],
     package_dir={"pyrunc.specs": "specs"},
     package_data={"pyrunc.specs": ["*.json"]},
-    scripts=["bin/pyrunc"],
+    scripts=["pyrunc/cli/pyrunc"],
     setup_requires=["cffi>=1.15"],
     cffi_modules=["csrc/build_linux.py:ffibuilder"],
     install_requires=["cffi>=1.15", "python-prctl>=1.8", "jsonschema>=4", "pyroute2>=0.7"],

@@ -1,4 +1,4 @@
-"""``python -I -m pyrunc`` runs the CLI (the installed launcher is bin/pyrunc)."""
+"""``python -I -m pyrunc`` runs the CLI (the installed launcher is pyrunc/cli/pyrunc)."""
 import sys
 
 from pyrunc.cli.main import main

@@ -18,6 +18,8 @@ from pyrunc.state.store import StateDir
 class Container:
     """A container loaded from its locked state directory."""
 
+    console = None  # foreground run: our end of the console socket
+
     def __init__(self, sd, record):
         self.sd = sd
         self.record = record
@@ -173,24 +175,25 @@ def write_pid_file(path, pid):
 
 
 def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=False,
-           no_new_keyring=False, preserve_fds=0, handled_signals=()):
+           no_new_keyring=False, preserve_fds=0, handled_signals=(), own_console=False):
     """Create the container and leave its init waiting on exec.fifo.
-    Returns the locked Container; on any failure leaves nothing behind."""
+    Returns the locked Container (with ``.console`` set to the receiving
+    end of our own console socket when *own_console*); on any failure
+    leaves nothing behind."""
     from pyrunc.plan import container as plan_mod
     from pyrunc.process import spawn
     from pyrunc.spec.bundle import load_config
-    try:  # TEMPORARY until validate lands
-        from pyrunc.spec.validate import check_config
-    except ImportError:
-        def check_config(c, b):
-            return []
+    from pyrunc.spec.validate import check_config
 
     bundle, config = load_config(bundle)
     for w in check_config(config, bundle):
         logger.warning(str(w))
-    proc = config.get("process") or {}
-    if proc.get("terminal") and not console_socket:
-        raise ConfigError("process.terminal is true: a --console-socket is required to receive the terminal")
+    terminal = bool((config.get("process") or {}).get("terminal"))
+    if terminal and not (console_socket or own_console):
+        raise ConfigError("process.terminal is true: a --console-socket is required to receive the "
+                          "terminal when the runtime does not stay attached (run without -d, or set terminal false)")
+    if console_socket and not terminal:
+        raise ConfigError("--console-socket is given but process.terminal is false: no terminal to send")
     layout = cg_layout.detect()
     cgroups_path = (config.get("linux") or {}).get("cgroupsPath")
     manager = Manager.for_container(cgroups_path, cid, layout)
@@ -201,12 +204,21 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
         cgroup_mount=_cgroup_mount_info(manager, layout, plan_namespaces(config)),
         no_pivot=no_pivot, no_new_keyring=no_new_keyring, preserve_fds=preserve_fds,
     )
+    console_sock = own_end = None
+    if terminal:
+        from pyrunc.process import console
+        if console_socket:
+            console_sock = console.connect(console_socket)
+        else:
+            import socket
+            own_end, console_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
     sd = StateDir.create(root, cid)
     spawned = None
     try:
         sd.make_fifo()
         manager.create()
-        spawned = spawn.spawn(plan, sd.fifo_path, manager, handled_signals)
+        spawned = spawn.spawn(plan, sd.fifo_path, manager, handled_signals,
+                              console_sock.fileno() if console_sock else None)
         record = {
             "ociVersion": config.get("ociVersion", OCI_VERSION),
             "id": cid,
@@ -225,6 +237,8 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
             write_pid_file(pid_file, spawned.pid)
         spawned.release()
     except BaseException:
+        if own_end is not None:
+            own_end.close()
         if spawned is not None:
             spawn._kill_and_reap(spawned.pid)
         try:
@@ -234,4 +248,9 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
             logger.error(f"cleanup after failed create: {e}")
         sd.remove()
         raise
-    return Container(sd, record)
+    finally:
+        if console_sock is not None:
+            console_sock.close()
+    c = Container(sd, record)
+    c.console = own_end
+    return c

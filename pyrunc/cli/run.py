@@ -77,16 +77,26 @@ def run(ctx, opts, args):
             c.close()
         return 0
     forwarder = Forwarder()
-    c = container.create(ctx.root, cid, opts.bundle, handled_signals=FORWARDED, **kwargs)
+    own_console = not kwargs["console_socket"]
+    c = container.create(ctx.root, cid, opts.bundle, handled_signals=FORWARDED,
+                         own_console=own_console, **kwargs)
     pid = c.pid
+    master = None
     try:
+        if c.console is not None:
+            from pyrunc.process import console
+            master = console.receive_master(c.console)
+            c.console.close()
         c.start()
     except BaseException:
         c.delete(force=True)
         raise
     c.close()  # release the lock while the container runs: state, kill work
     forwarder.attach(pid)
-    code = wait_for(pid)
+    if master is not None:
+        code = console.proxy(master, pid)
+    else:
+        code = wait_for(pid)
     if not opts.keep:
         with container.Container.load(ctx.root, cid) as c:
             c.destroy()

@@ -18,7 +18,7 @@ import prctl
 
 from pyrunc import linux as L
 from pyrunc.errors import PyruncError
-from pyrunc.process import fds, sync
+from pyrunc.process import console, fds, sync
 from pyrunc.process.errors import describe
 from pyrunc.rootfs import devices, mounts, paths, pivot, special
 from pyrunc.security import capabilities
@@ -30,11 +30,12 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 class Init:
     """Mutable state shared by the steps (fds, the resolved program)."""
 
-    def __init__(self, plan, chan, fifo_fd):
+    def __init__(self, plan, chan, fifo_fd, console_fd):
         self.plan = plan
         self.proc = plan.process
         self.chan = chan
         self.fifo_fd = fifo_fd
+        self.console_fd = console_fd
         self.root_fd = None
         self.program = None
         self.env = None
@@ -93,6 +94,12 @@ class Init:
             pivot.pivot_root(self.plan.rootfs)
         os.close(self.root_fd)
         self.root_fd = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+
+    def console(self):
+        if self.console_fd is not None:
+            console.setup_in_container(self.console_fd, self.root_fd, self.proc.console_size,
+                                       paths.make_file, paths.fd_path, L.mount)
+            self.console_fd = None
 
     def hostname(self):
         if self.plan.hostname is not None:
@@ -182,7 +189,7 @@ class Init:
 
     STEPS = (
         "seal_imports", "session", "not_dumpable", "keyring", "oom_score_adj", "prepare_rootfs",
-        "mount_all", "populate_dev", "enter_root", "hostname", "sysctl", "readonly_paths",
+        "mount_all", "populate_dev", "enter_root", "console", "hostname", "sysctl", "readonly_paths",
         "masked_paths", "readonly_root", "rlimits", "environment", "find_program", "user", "cwd",
         "umask", "no_new_privileges", "signals", "close_fds",
     )
@@ -226,9 +233,9 @@ def find_executable(name, path_env):
     raise PyruncError(f'exec: "{name}": executable file not found in $PATH')
 
 
-def run(plan, chan, fifo_fd):
+def run(plan, chan, fifo_fd, console_fd=None):
     """Never returns: execve()s the container's process or exits 1."""
-    init = Init(plan, chan, fifo_fd)
+    init = Init(plan, chan, fifo_fd, console_fd)
     step = "start"
     try:
         for step in Init.STEPS:

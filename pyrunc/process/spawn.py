@@ -50,7 +50,7 @@ def _kill_and_reap(pid):
         pass
 
 
-def spawn(plan, fifo_path, cgroups, handled_signals=()):
+def spawn(plan, fifo_path, cgroups, handled_signals=(), console_fd=None):
     """Fork stage 1, place it in *cgroups*, and wait until the init is
     ready.  Returns a Spawned; on failure kills what it started and raises
     the init's error."""
@@ -60,12 +60,17 @@ def spawn(plan, fifo_path, cgroups, handled_signals=()):
     child = sync.Channel(socket.socket(fileno=_high_fd(child.sock.detach(), floor)))
     fifo_fd = _high_fd(os.open(fifo_path, os.O_RDWR | os.O_CLOEXEC), floor)
     keep = {0, 1, 2, child.fileno(), fifo_fd, *range(3, floor)}
+    if console_fd is not None:
+        console_fd = _high_fd(os.dup(console_fd), floor)
+        keep.add(console_fd)
     stage1_pid = os.fork()
     if stage1_pid == 0:
         parent.sock.detach()  # closed by stage 1's fd sweep, never by GC
-        stage1.run(plan, child, fifo_fd, keep, handled_signals)
+        stage1.run(plan, child, fifo_fd, keep, handled_signals, console_fd)
     child.close()
     os.close(fifo_fd)
+    if console_fd is not None:
+        os.close(console_fd)
     init_pid = None
     try:
         cgroups.add(stage1_pid)

@@ -23,7 +23,7 @@ def reset_signals(handled):
         signal.signal(sig, signal.SIG_DFL)
 
 
-def run(plan, chan, fifo_fd, keep_fds, handled_signals=()):
+def run(plan, chan, fifo_fd, keep_fds, handled_signals=(), console_fd=None):
     """Never returns."""
     step = "start"
     try:
@@ -46,7 +46,7 @@ def run(plan, chan, fifo_fd, keep_fds, handled_signals=()):
         step = "fork init"
         pid = os.fork()
         if pid == 0:
-            init.run(plan, chan, fifo_fd)
+            init.run(plan, chan, fifo_fd, console_fd)
         chan.send(sync.INIT_PID, pid=pid)
         os._exit(0)
     except BaseException as e:
