@@ -90,6 +90,51 @@ class Container:
             os.close(fd)
         self.sd.remove_fifo()
 
+    # -- exec --------------------------------------------------------------
+    def exec_process(self, process, *, preserve_fds=0, console_socket=None, own_console=False,
+                     ignore_paused=False, handled_signals=()):
+        """Start *process* (a process object) inside the container; return
+        (pid, our console end or None) once it has exec'd."""
+        from pyrunc.plan import exec as exec_plan
+        from pyrunc.process import init, spawn
+        status = self.status()
+        if status == st.STOPPED:
+            raise InvalidState(f"cannot exec in a stopped container {self.id}")
+        if status == st.PAUSED and not ignore_paused:
+            raise InvalidState(f"cannot exec in a paused container {self.id} (use --ignore-paused)")
+        plan = exec_plan.build(self.id, self.record["config"], process, preserve_fds)
+        terminal = plan.process.terminal
+        if terminal and not (console_socket or own_console):
+            raise ConfigError("a terminal was asked for (-t or process.terminal): a --console-socket "
+                              "is required with --detach")
+        if console_socket and not terminal:
+            raise ConfigError("--console-socket is given but no terminal was asked for (-t)")
+        pidfd = os.pidfd_open(self.pid)
+        console_sock = own_end = None
+        try:
+            if not procfs.is_running(self.pid, self.record.get("init_start_time")):
+                raise InvalidState(f"cannot exec in a stopped container {self.id}")
+            pass_fds = {"pidfd": pidfd}
+            if terminal:
+                console_sock, own_end = _console_pair(console_socket)
+                pass_fds["console"] = console_sock.fileno()
+
+            def main(chan, fds):
+                init.run_exec(plan, chan, fds.get("console"))
+
+            spawned = spawn.spawn(plan.namespaces, self.cgroups, main, preserve_fds=preserve_fds,
+                                  pass_fds=pass_fds, handled_signals=handled_signals, who="exec")
+        except BaseException:
+            if own_end is not None:
+                own_end.close()
+            raise
+        finally:
+            os.close(pidfd)
+            if console_sock is not None:
+                console_sock.close()
+        spawned.wait_exec()
+        return spawned.pid, own_end
+
     # -- kill --------------------------------------------------------------
     def kill(self, sig, all_processes=False):
         status = self.status()
@@ -165,6 +210,26 @@ def _cgroup_mount_info(manager, layout, namespaces):
     return CgroupMountInfo(tuple(hier), namespaces.creates("cgroup"))
 
 
+def _console_pair(console_socket):
+    """(the fd the container's process sends its pty master over, our
+    receiving end or None): the engine's --console-socket, or a socketpair
+    when we proxy the terminal ourselves (foreground run/exec)."""
+    from pyrunc.process import console
+    if console_socket:
+        return console.connect(console_socket), None
+    import socket
+    own_end, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    return theirs, own_end
+
+
+def _init_main(plan):
+    from pyrunc.process import init
+
+    def main(chan, fds):
+        init.run(plan, chan, fds["fifo"], fds.get("console"))
+    return main
+
+
 def write_pid_file(path, pid):
     """Atomically, as runc: engines poll for this file to appear."""
     path = os.path.abspath(path)
@@ -206,19 +271,21 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
     )
     console_sock = own_end = None
     if terminal:
-        from pyrunc.process import console
-        if console_socket:
-            console_sock = console.connect(console_socket)
-        else:
-            import socket
-            own_end, console_sock = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        console_sock, own_end = _console_pair(console_socket)
     sd = StateDir.create(root, cid)
     spawned = None
     try:
         sd.make_fifo()
         manager.create()
-        spawned = spawn.spawn(plan, sd.fifo_path, manager, handled_signals,
-                              console_sock.fileno() if console_sock else None)
+        fifo_fd = os.open(sd.fifo_path, os.O_RDWR | os.O_CLOEXEC)  # the init's until start
+        pass_fds = {"fifo": fifo_fd}
+        if console_sock:
+            pass_fds["console"] = console_sock.fileno()
+        try:
+            spawned = spawn.spawn(plan.namespaces, manager, _init_main(plan), preserve_fds=preserve_fds,
+                                  pass_fds=pass_fds, handled_signals=handled_signals)
+        finally:
+            os.close(fifo_fd)
         record = {
             "ociVersion": config.get("ociVersion", OCI_VERSION),
             "id": cid,

@@ -27,7 +27,7 @@ class Logger:
         now = time.time()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e9):09d}Z"
         if self.fmt == "json":
-            return json.dumps({"level": level, "msg": msg, "time": stamp})
+            return json.dumps({"level": level, "msg": msg, "time": stamp}, separators=(",", ":"))
         return f'time="{stamp}" level={level} msg={json.dumps(msg)}'
 
     def log(self, level, msg):

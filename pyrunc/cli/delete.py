@@ -10,6 +10,17 @@ FLAGS = [
 
 def run(ctx, opts, args):
     from pyrunc.container import Container
-    with Container.load(ctx.root, one_id(args, "delete")) as c:
+    from pyrunc.errors import ContainerNotFound
+    cid = one_id(args, "delete")
+    try:
+        c = Container.load(ctx.root, cid)
+    except ContainerNotFound:
+        if not opts.force:
+            raise
+        # runc: --force makes sure the container is gone; gone already is fine
+        from pyrunc.state.store import remove_stale
+        remove_stale(ctx.root, cid)
+        return 0
+    with c:
         c.delete(force=opts.force)
     return 0

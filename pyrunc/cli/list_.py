@@ -47,7 +47,8 @@ def run(ctx, opts, args):
     if opts.format == "json":
         for s in states:
             s["owner"] = s["owner"] or _owner_name()
-        sys.stdout.write(json.dumps(states) + "\n")
+        # runc encodes an empty (nil) list as null; tools parsing runc's output expect it
+        sys.stdout.write((json.dumps(states) if states else "null") + "\n")
         return 0
     rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
     for s in states:

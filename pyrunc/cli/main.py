@@ -25,6 +25,7 @@ VERBS = {
     "delete": "delete",
     "list": "list_",
     "spec": "spec",
+    "exec": "exec_",
     "validate": "validate",
     "features": "features",
 }

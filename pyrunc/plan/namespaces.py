@@ -32,6 +32,7 @@ class NamespacePlan:
     new_flags: int          # for unshare()
     joins: tuple            # ((type, path), ...) in setns order
     types: frozenset        # every namespace type the container has its own of (new or joined)
+    pidfd_flags: int = 0    # exec: CLONE_NEW* types to enter through the init's pidfd
 
     def has(self, ns_type):
         return ns_type in self.types

@@ -46,8 +46,10 @@ def set_size(fd, rows, cols):
     fcntl.ioctl(fd, TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
 
-def setup_in_container(sock_fd, root_fd, console_size, make_file, fd_path, mount):
-    """Init side; returns nothing, leaves the slave on fds 0-2."""
+def setup_in_container(sock_fd, root_fd, console_size, make_file=None, fd_path=None, mount=None):
+    """Init side: leaves the slave on fds 0-2 as the controlling terminal.
+    With *root_fd* (the init, not exec) the slave is also bound over the
+    container's /dev/console."""
     master = os.open("/dev/ptmx", os.O_RDWR | os.O_NOCTTY | os.O_CLOEXEC)
     try:
         st = os.fstat(master)
@@ -58,11 +60,12 @@ def setup_in_container(sock_fd, root_fd, console_size, make_file, fd_path, mount
         slave = fcntl.ioctl(master, TIOCGPTPEER, os.O_RDWR | os.O_NOCTTY)
         if console_size:
             set_size(master, *console_size)
-        target = make_file(root_fd, "/dev/console", 0o600)
-        try:
-            mount(fd_path(slave), fd_path(target), None, 4096)  # MS_BIND
-        finally:
-            os.close(target)
+        if root_fd is not None:
+            target = make_file(root_fd, "/dev/console", 0o600)
+            try:
+                mount(fd_path(slave), fd_path(target), None, 4096)  # MS_BIND
+            finally:
+                os.close(target)
         sock = socket.socket(fileno=sock_fd)
         try:
             socket.send_fds(sock, [f"/dev/pts/{number}".encode()], [master])

@@ -101,6 +101,13 @@ class Init:
                                        paths.make_file, paths.fd_path, L.mount)
             self.console_fd = None
 
+    def exec_console(self):
+        # exec: a new pty in the container's devpts; /dev/console stays the init's
+        if self.console_fd is not None:
+            os.setsid()
+            console.setup_in_container(self.console_fd, None, self.proc.console_size)
+            self.console_fd = None
+
     def hostname(self):
         if self.plan.hostname is not None:
             socket.sethostname(self.plan.hostname)
@@ -183,9 +190,16 @@ class Init:
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
     def close_fds(self):
-        keep = {0, 1, 2, self.chan.fileno(), self.fifo_fd}
+        keep = {0, 1, 2, self.chan.fileno()}
+        if self.fifo_fd is not None:
+            keep.add(self.fifo_fd)
         keep.update(range(3, 3 + self.plan.preserve_fds))
         fds.keep_only(keep)
+
+    EXEC_STEPS = (
+        "seal_imports", "not_dumpable", "exec_console", "rlimits", "environment", "find_program",
+        "user", "cwd", "umask", "no_new_privileges", "signals", "close_fds",
+    )
 
     STEPS = (
         "seal_imports", "session", "not_dumpable", "keyring", "oom_score_adj", "prepare_rootfs",
@@ -231,6 +245,25 @@ def find_executable(name, path_env):
     if "/" in name:
         raise PyruncError(f'exec: "{name}": no such file or directory (or not executable)')
     raise PyruncError(f'exec: "{name}": executable file not found in $PATH')
+
+
+def run_exec(plan, chan, console_fd=None):
+    """exec: the same process steps in the container's namespaces, then
+    READY and execve.  The channel is close-on-exec, so the parent reads
+    EOF when execve succeeded and an ERROR when it did not."""
+    init = Init(plan, chan, None, console_fd)
+    step = "start"
+    try:
+        for step in Init.EXEC_STEPS:
+            getattr(init, step)()
+        step = "exec"
+        chan.send(sync.READY)
+        fds.mark_cloexec_from(3 + plan.preserve_fds)
+        os.execve(init.program, list(plan.process.args), init.env)
+    except BaseException as e:
+        chan.send_error(step.replace("_", " "), describe(e))
+    finally:
+        os._exit(1)
 
 
 def run(plan, chan, fifo_fd, console_fd=None):

@@ -28,6 +28,17 @@ class Spawned:
         self.chan.send(sync.STATE_SAVED)
         self.chan.close()
 
+    def wait_exec(self):
+        """exec: EOF on the close-on-exec channel means execve succeeded;
+        an ERROR means it failed (the process then exits)."""
+        try:
+            msg, _ = self.chan.recv()
+            if msg.get("type") == sync.ERROR:
+                _kill_and_reap(self.pid)
+                raise sync.InitError(f"exec: {msg.get('step')}: {msg.get('message')}")
+        finally:
+            self.chan.close()
+
 
 def _high_fd(fd, floor):
     """Move *fd* to a number >= *floor* so it cannot collide with the
@@ -50,47 +61,50 @@ def _kill_and_reap(pid):
         pass
 
 
-def spawn(plan, fifo_path, cgroups, handled_signals=(), console_fd=None):
-    """Fork stage 1, place it in *cgroups*, and wait until the init is
-    ready.  Returns a Spawned; on failure kills what it started and raises
-    the init's error."""
+def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, handled_signals=(),
+          who="init"):
+    """Fork stage 1, place it in *cgroups*, let it enter *namespaces* and
+    fork the child that runs *child_main(chan, fds)*; wait until that child
+    says READY.  *pass_fds* ({name: fd}) are handed down under the same
+    names.  Returns a Spawned; on failure kills what it started and raises
+    the child's error."""
     prctl.set_child_subreaper(True)
-    floor = 3 + plan.preserve_fds
+    floor = 3 + preserve_fds
     parent, child = sync.pair()
     child = sync.Channel(socket.socket(fileno=_high_fd(child.sock.detach(), floor)))
-    fifo_fd = _high_fd(os.open(fifo_path, os.O_RDWR | os.O_CLOEXEC), floor)
-    keep = {0, 1, 2, child.fileno(), fifo_fd, *range(3, floor)}
-    if console_fd is not None:
-        console_fd = _high_fd(os.dup(console_fd), floor)
-        keep.add(console_fd)
+    fds_by_name = {name: _high_fd(os.dup(fd), floor) for name, fd in (pass_fds or {}).items()}
+    fds_by_name["keep"] = {0, 1, 2, child.fileno(), *range(3, floor), *fds_by_name.values()}
     stage1_pid = os.fork()
     if stage1_pid == 0:
-        parent.sock.detach()  # closed by stage 1's fd sweep, never by GC
-        stage1.run(plan, child, fifo_fd, keep, handled_signals, console_fd)
+        try:  # a child never returns into the CLI's code, whatever happens
+            parent.sock.detach()  # closed by stage 1's fd sweep, never by GC
+            stage1.run(namespaces, child, fds_by_name, child_main, handled_signals)
+        finally:
+            os._exit(1)
     child.close()
-    os.close(fifo_fd)
-    if console_fd is not None:
-        os.close(console_fd)
-    init_pid = None
+    for name, fd in fds_by_name.items():
+        if name != "keep":
+            os.close(fd)
+    child_pid = None
     try:
         cgroups.add(stage1_pid)
         parent.send(sync.PLACED)
         msg, _ = parent.expect(sync.INIT_PID, who="stage-1")
-        init_pid = msg["pid"]
+        child_pid = msg["pid"]
         os.waitpid(stage1_pid, 0)
         stage1_pid = None
-        parent.expect(sync.READY)
+        parent.expect(sync.READY, who=who)
     except BaseException:
         if stage1_pid:
             _kill_and_reap(stage1_pid)
-        if init_pid is None:
-            # the init may have failed before stage 1 reported its pid
-            init_pid = _pending_init_pid(parent)
-        if init_pid:
-            _kill_and_reap(init_pid)
+        if child_pid is None:
+            # the child may have failed before stage 1 reported its pid
+            child_pid = _pending_init_pid(parent)
+        if child_pid:
+            _kill_and_reap(child_pid)
         parent.close()
         raise
-    return Spawned(init_pid, parent)
+    return Spawned(child_pid, parent)
 
 
 def _pending_init_pid(chan):

@@ -1,4 +1,4 @@
-"""Stage 1 (P1): the child that enters namespaces.
+"""Stage 1 (P1): the child that enters namespaces (for create and exec).
 
 It exists because a new pid namespace only applies to children of the
 process that unshares it, and the parent (P0) must stay in the host's
@@ -12,7 +12,7 @@ import signal
 
 from pyrunc import linux as L
 from pyrunc.plan.namespaces import FLAGS
-from pyrunc.process import fds, init, sync
+from pyrunc.process import fds, sync
 from pyrunc.process.errors import describe
 
 
@@ -23,16 +23,27 @@ def reset_signals(handled):
         signal.signal(sig, signal.SIG_DFL)
 
 
-def run(plan, chan, fifo_fd, keep_fds, handled_signals=(), console_fd=None):
-    """Never returns."""
+def run(namespaces, chan, fds_by_name, child_main, handled_signals=()):
+    """Never returns.  *child_main(chan, fds_by_name)* runs in the forked
+    child (the init, or the process of an exec) and must not return either.
+    *fds_by_name* are the runtime's fds the children need; with stdio and
+    the preserved fds, the only ones left open."""
     step = "start"
     try:
         reset_signals(handled_signals)
-        fds.keep_only(keep_fds)
+        fds.keep_only(fds_by_name["keep"])
         chan.expect(sync.PLACED, who="pyrunc")
+        pidfd = fds_by_name.get("pidfd")
+        if pidfd is not None:
+            # exec: enter every namespace of the container's init at once
+            # through its pidfd, so a recycled pid cannot be joined
+            step = "join the container's namespaces"
+            if namespaces.pidfd_flags:
+                L.setns(pidfd, namespaces.pidfd_flags)
+            os.close(pidfd)
         step = "join namespaces"
         ns_fds = []
-        for ns_type, path in plan.namespaces.joins:
+        for ns_type, path in namespaces.joins:
             try:
                 ns_fds.append((ns_type, path, os.open(path, os.O_RDONLY | os.O_CLOEXEC)))
             except OSError as e:
@@ -42,11 +53,12 @@ def run(plan, chan, fifo_fd, keep_fds, handled_signals=(), console_fd=None):
             L.setns(fd, FLAGS[ns_type])
             os.close(fd)
         step = "create namespaces"
-        L.unshare(plan.namespaces.new_flags)
-        step = "fork init"
+        if namespaces.new_flags:
+            L.unshare(namespaces.new_flags)
+        step = "fork"
         pid = os.fork()
         if pid == 0:
-            init.run(plan, chan, fifo_fd, console_fd)
+            child_main(chan, fds_by_name)
         chan.send(sync.INIT_PID, pid=pid)
         os._exit(0)
     except BaseException as e:

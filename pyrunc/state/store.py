@@ -124,14 +124,22 @@ class StateDir:
         self.close()
 
 
-def read_unlocked(root, cid):
-    """state.json without taking the lock, for ``list`` (which must not
-    block behind a long-running verb); None if it vanished meanwhile."""
+def remove_stale(root, cid):
+    """Remove ``<root>/<id>`` left without a state.json by a create that was
+    killed before it could clean up (runc's ``delete --force`` does this).
+    The lock is taken first, so a create still in progress is waited for."""
+    check_id(cid)
+    path = os.path.join(root, cid)
     try:
-        with open(os.path.join(root, cid, STATE_FILE), "rb") as f:
-            return json.loads(f.read())
-    except (OSError, ValueError):
-        return None
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except (FileNotFoundError, NotADirectoryError):
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        if os.fstat(fd).st_nlink and not os.path.exists(os.path.join(path, STATE_FILE)):
+            StateDir(root, cid, None).remove()
+    finally:
+        os.close(fd)
 
 
 def list_ids(root):

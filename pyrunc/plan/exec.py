@@ -1,0 +1,84 @@
+"""What ``exec`` runs: a process object (from --process, or the container's
+own process with the command-line overrides runc applies) joined to every
+namespace of the container's init."""
+import copy
+from dataclasses import dataclass
+
+from pyrunc.errors import ConfigError, UsageError
+from pyrunc.plan.namespaces import FLAGS, NamespacePlan, plan_namespaces
+from pyrunc.plan.process import plan_process
+
+
+@dataclass(frozen=True)
+class ExecPlan:
+    id: str
+    process: object          # ProcessPlan
+    preserve_fds: int
+    namespaces: NamespacePlan
+
+
+def parse_user(text):
+    """``UID[:GID]`` (numbers only: names would need the container's NSS)."""
+    uid, _, gid = text.partition(":")
+    try:
+        return int(uid), (int(gid) if gid else None)
+    except ValueError:
+        raise UsageError(f"--user {text!r}: expected UID[:GID] as numbers") from None
+
+
+def process_from_flags(base, args, *, env=(), cwd="", user="", additional_gids=(), caps=(),
+                       no_new_privs=False, tty=False, apparmor="", process_label=""):
+    """runc's ``newProcess`` for exec without --process: the container's
+    process with args replaced and the flags applied on top."""
+    proc = copy.deepcopy(base or {})
+    if not args:
+        raise UsageError("exec: a command is required (or --process FILE)")
+    proc["args"] = list(args)
+    proc["terminal"] = bool(tty)
+    proc.pop("consoleSize", None)
+    proc["env"] = list(proc.get("env") or ()) + list(env)
+    if cwd:
+        proc["cwd"] = cwd
+    u = dict(proc.get("user") or {})
+    if user:
+        uid, gid = parse_user(user)
+        u["uid"] = uid
+        if gid is not None:
+            u["gid"] = gid
+    if additional_gids:
+        try:
+            u["additionalGids"] = [int(g) for g in additional_gids]
+        except ValueError:
+            raise UsageError("--additional-gids: expected numbers") from None
+    proc["user"] = u
+    if caps:
+        c = proc.setdefault("capabilities", {})
+        for name in caps:
+            # runc adds to bounding, effective and permitted only: never to
+            # inheritable or ambient (CVE-2022-29162)
+            for s in ("bounding", "effective", "permitted"):
+                if name not in c.setdefault(s, []):
+                    c[s].append(name)
+    if no_new_privs:
+        proc["noNewPrivileges"] = True
+    if apparmor:
+        proc["apparmorProfile"] = apparmor
+    if process_label:
+        proc["selinuxLabel"] = process_label
+    return proc
+
+
+def build(cid, container_config, process, preserve_fds=0):
+    if not isinstance(process, dict):
+        raise ConfigError("process: must be a JSON object")
+    proc_plan = plan_process({"process": process})
+    types = plan_namespaces(container_config).types
+    flags = 0
+    for t in types:
+        flags |= FLAGS[t]
+    return ExecPlan(
+        id=cid,
+        process=proc_plan,
+        preserve_fds=preserve_fds,
+        namespaces=NamespacePlan(0, (), frozenset(types), pidfd_flags=flags),
+    )
