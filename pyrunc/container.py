@@ -6,7 +6,7 @@ import os
 import signal as _signal
 import time
 
-from pyrunc import OCI_VERSION, procfs
+from pyrunc import OCI_VERSION, hooks, procfs
 from pyrunc.cgroups import layout as cg_layout
 from pyrunc.cgroups.manager import Manager
 from pyrunc.errors import ConfigError, InvalidState, PyruncError
@@ -89,6 +89,12 @@ class Container:
         finally:
             os.close(fd)
         self.sd.remove_fifo()
+        hooks.run_logged(self.record["config"].get("hooks"), "poststart", self.hook_state(st.RUNNING), logger)
+
+    def hook_state(self, status):
+        r = self.record
+        return {"ociVersion": OCI_VERSION, "id": r["id"], "status": status, "pid": r["pid"],
+                "bundle": r["bundle"], "annotations": r.get("annotations") or {}}
 
     # -- exec --------------------------------------------------------------
     def exec_process(self, process, *, preserve_fds=0, console_socket=None, own_console=False,
@@ -163,6 +169,7 @@ class Container:
         if self.cgroups.exists():
             self.cgroups.kill_all_and_wait()
             self.cgroups.destroy()
+        hooks.run_logged(self.record["config"].get("hooks"), "poststop", self.hook_state(st.STOPPED), logger)
         self.sd.remove()
 
 
@@ -281,9 +288,17 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
         pass_fds = {"fifo": fifo_fd}
         if console_sock:
             pass_fds["console"] = console_sock.fileno()
+        bundle_state = {"ociVersion": OCI_VERSION, "id": cid, "bundle": bundle,
+                        "annotations": config.get("annotations") or {}}
+
+        def on_hooks(pid):
+            state = dict(bundle_state, status=st.CREATING, pid=pid)
+            hooks.run_all(config.get("hooks"), hooks.CREATE_RUNTIME, state)
+            return state
+
         try:
             spawned = spawn.spawn(plan.namespaces, manager, _init_main(plan), preserve_fds=preserve_fds,
-                                  pass_fds=pass_fds, handled_signals=handled_signals)
+                                  pass_fds=pass_fds, handled_signals=handled_signals, on_hooks=on_hooks)
         finally:
             os.close(fifo_fd)
         record = {
@@ -302,7 +317,7 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
         sd.write(record)
         if pid_file:
             write_pid_file(pid_file, spawned.pid)
-        spawned.release()
+        spawned.release(dict(bundle_state, status=st.CREATED, pid=spawned.pid))
     except BaseException:
         if own_end is not None:
             own_end.close()

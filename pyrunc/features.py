@@ -36,7 +36,7 @@ MOUNT_OPTIONS = (
 )
 
 # hooks.* kinds pyrunc runs.  FLIP: list each kind as it is implemented.
-HOOKS = ()
+HOOKS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
 
 # Cgroup managers.  FLIP: systemd/systemdUser with the systemd driver,
 # rdma with linux.resources.rdma.

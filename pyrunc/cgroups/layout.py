@@ -4,12 +4,12 @@
 - legacy/hybrid (v1): one mount per v1 hierarchy (cpu, memory, name=systemd,
   ...), plus possibly a cgroup2 mount (hybrid) that runc also joins.
 """
-from dataclasses import dataclass
+from pyrunc.record import record
 
 CGROUP_ROOT = "/sys/fs/cgroup"
 
 
-@dataclass(frozen=True)
+@record
 class Hierarchy:
     mountpoint: str
     version: int              # 1 or 2
@@ -22,7 +22,7 @@ class Hierarchy:
         return self.mountpoint.rstrip("/").rsplit("/", 1)[-1]
 
 
-@dataclass(frozen=True)
+@record
 class Layout:
     hierarchies: tuple
 

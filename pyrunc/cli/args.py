@@ -5,15 +5,14 @@ Engines call runtimes in every spelling Go's flag package accepts: ``-x``,
 positional argument or ``--`` (so ``exec ID sh -c ...`` keeps its args).
 argparse has other rules and costs several ms to import on every call.
 """
-from dataclasses import dataclass, field
-
 from pyrunc.errors import UsageError
+from pyrunc.record import record
 
 _TRUE = {"1", "t", "T", "true", "TRUE", "True"}
 _FALSE = {"0", "f", "F", "false", "FALSE", "False"}
 
 
-@dataclass(frozen=True)
+@record
 class Flag:
     names: tuple          # e.g. ("bundle", "b"); the first is the destination
     kind: str = "bool"    # bool | str | int | list (repeatable str)
@@ -26,9 +25,11 @@ class Flag:
         return self.names[0].replace("-", "_")
 
 
-@dataclass
 class Options:
-    values: dict = field(default_factory=dict)
+    """Parsed flags, read as attributes by their destination name."""
+
+    def __init__(self, values):
+        self.values = values
 
     def __getattr__(self, name):
         try:

@@ -8,7 +8,7 @@ defines ``FLAGS``, ``USAGE``, ``SUMMARY`` and ``run(ctx, opts, args)``.
 """
 import os
 import sys
-from dataclasses import dataclass
+from pyrunc.record import record
 
 from pyrunc import OCI_VERSION, __version__
 from pyrunc.cli.args import Flag, parse, usage_lines
@@ -42,7 +42,7 @@ GLOBAL_FLAGS = [
 ]
 
 
-@dataclass
+@record
 class Context:
     """What every verb needs from the global flags."""
     root: str

@@ -1,2 +1,2 @@
-"""Pure planning: config dict -> frozen dataclasses the apply layer uses.
+"""Pure planning: config dict -> frozen records (pyrunc.record) the apply layer uses.
 No I/O here, so every rule is unit-testable."""

@@ -2,7 +2,7 @@
 before the fork (so the init needs no parsing, no imports and no config
 reads once it is inside the container)."""
 import os
-from dataclasses import dataclass
+from pyrunc.record import record
 
 from pyrunc.errors import ConfigError
 from pyrunc.plan.mounts import plan_mounts, root_propagation
@@ -11,7 +11,7 @@ from pyrunc.plan.process import plan_process
 from pyrunc.rootfs.devices import plan_devices
 
 
-@dataclass(frozen=True)
+@record
 class ContainerPlan:
     id: str
     bundle: str
@@ -32,6 +32,11 @@ class ContainerPlan:
     masked_paths: tuple
     readonly_paths: tuple
     process: object         # ProcessPlan
+    hooks: dict             # config.hooks ({} when none)
+
+    @property
+    def has_create_hooks(self):
+        return any(self.hooks.get(k) for k in ("prestart", "createRuntime", "createContainer"))
 
 
 def rootfs_path(config, bundle):
@@ -71,4 +76,5 @@ def build(config, bundle, cid, *, cgroup_mount, no_pivot=False, no_new_keyring=F
         masked_paths=tuple(linux.get("maskedPaths") or ()),
         readonly_paths=tuple(linux.get("readonlyPaths") or ()),
         process=plan_process(config),
+        hooks=dict(config.get("hooks") or {}),
     )

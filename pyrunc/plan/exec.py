@@ -2,14 +2,14 @@
 own process with the command-line overrides runc applies) joined to every
 namespace of the container's init."""
 import copy
-from dataclasses import dataclass
+from pyrunc.record import record
 
 from pyrunc.errors import ConfigError, UsageError
 from pyrunc.plan.namespaces import FLAGS, NamespacePlan, plan_namespaces
 from pyrunc.plan.process import plan_process
 
 
-@dataclass(frozen=True)
+@record
 class ExecPlan:
     id: str
     process: object          # ProcessPlan

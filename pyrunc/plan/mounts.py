@@ -7,7 +7,7 @@ recursive attributes applied with ``mount_setattr(AT_RECURSIVE)``,
 pyrunc extensions (``tmpcopyup``), and everything else, passed to the
 filesystem as its data string (``size=65536k``, ``mode=755``, ...).
 """
-from dataclasses import dataclass
+from pyrunc.record import record
 
 from pyrunc import linux as L
 
@@ -81,7 +81,7 @@ RECURSIVE = {
 EXTENSIONS = {"tmpcopyup"}
 
 
-@dataclass(frozen=True)
+@record
 class MountPlan:
     destination: str
     source: str

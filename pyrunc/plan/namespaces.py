@@ -5,7 +5,7 @@ time namespaces need extra steps (id maps written by the parent, offsets
 written before the fork) that this runtime does not implement yet, so they
 are refused with a clear error rather than half-applied.
 """
-from dataclasses import dataclass
+from pyrunc.record import record
 
 from pyrunc import linux as L
 from pyrunc.errors import ConfigError
@@ -27,7 +27,7 @@ NOT_YET = {"user", "time"}
 _JOIN_ORDER = ("user", "ipc", "uts", "network", "pid", "cgroup", "time", "mount")
 
 
-@dataclass(frozen=True)
+@record
 class NamespacePlan:
     new_flags: int          # for unshare()
     joins: tuple            # ((type, path), ...) in setns order

@@ -1,7 +1,7 @@
 """process.* -> what the init applies (config.md "Process", "POSIX process",
 "User", "Linux process")."""
 import resource
-from dataclasses import dataclass
+from pyrunc.record import record
 
 from pyrunc.errors import ConfigError
 from pyrunc.security.capabilities import plan_capabilities
@@ -15,7 +15,7 @@ RLIMITS = {
 _RLIM_MAX = (1 << 64) - 1
 
 
-@dataclass(frozen=True)
+@record
 class ProcessPlan:
     args: tuple
     env: tuple              # ("K=V", ...) exactly as configured

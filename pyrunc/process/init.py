@@ -16,7 +16,7 @@ import sys
 
 import prctl
 
-from pyrunc import linux as L
+from pyrunc import hooks, linux as L
 from pyrunc.errors import PyruncError
 from pyrunc.process import console, fds, sync
 from pyrunc.process.errors import describe
@@ -39,6 +39,7 @@ class Init:
         self.root_fd = None
         self.program = None
         self.env = None
+        self.state = None  # the container's state, for our hooks
 
     # -- steps, in order ---------------------------------------------------
     def seal_imports(self):
@@ -86,6 +87,15 @@ class Init:
         elif self.plan.devices:
             devices.create_devices(self.root_fd, [d for d in self.plan.devices
                                                   if d not in devices.DEFAULT_DEVICES])
+
+    def create_hooks(self):
+        """P0 runs prestart/createRuntime; then createContainer here, in the
+        container's namespaces, before pivot_root (runtime.md)."""
+        if not self.plan.has_create_hooks:
+            return
+        self.chan.send(sync.HOOKS)
+        msg, _ = self.chan.expect(sync.HOOKS_DONE, who="pyrunc")
+        hooks.run_all(self.plan.hooks, ("createContainer",), msg["state"])
 
     def enter_root(self):
         if self.plan.no_pivot:
@@ -203,7 +213,7 @@ class Init:
 
     STEPS = (
         "seal_imports", "session", "not_dumpable", "keyring", "oom_score_adj", "prepare_rootfs",
-        "mount_all", "populate_dev", "enter_root", "console", "hostname", "sysctl", "readonly_paths",
+        "mount_all", "populate_dev", "create_hooks", "enter_root", "console", "hostname", "sysctl", "readonly_paths",
         "masked_paths", "readonly_root", "rlimits", "environment", "find_program", "user", "cwd",
         "umask", "no_new_privileges", "signals", "close_fds",
     )
@@ -211,7 +221,7 @@ class Init:
     # -- the end: wait for start, then become the container's process ------
     def wait_and_exec(self):
         self.chan.send(sync.READY)
-        self.chan.expect(sync.STATE_SAVED, who="pyrunc")
+        msg, _ = self.chan.expect(sync.STATE_SAVED, who="pyrunc")
         self.chan.close()
         while True:
             try:
@@ -220,6 +230,12 @@ class Init:
             except InterruptedError:
                 continue
         os.close(self.fifo_fd)
+        try:
+            hooks.run_all(self.plan.hooks, ("startContainer",), msg["state"])
+        except hooks.HookError as e:
+            # start has returned already: stderr is the only one left to tell
+            os.write(2, f"pyrunc: {e}\n".encode())
+            os._exit(1)
         fds.mark_cloexec_from(3 + self.plan.preserve_fds)
         try:
             os.execve(self.program, list(self.proc.args), self.env)

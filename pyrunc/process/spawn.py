@@ -23,9 +23,10 @@ class Spawned:
         self.pid = pid
         self.chan = chan
 
-    def release(self):
-        """State is saved: let the init go on to wait for start."""
-        self.chan.send(sync.STATE_SAVED)
+    def release(self, state):
+        """State is saved: let the init go on to wait for start (*state*
+        is what its startContainer hooks will read)."""
+        self.chan.send(sync.STATE_SAVED, state=state)
         self.chan.close()
 
     def wait_exec(self):
@@ -62,12 +63,14 @@ def _kill_and_reap(pid):
 
 
 def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, handled_signals=(),
-          who="init"):
+          who="init", on_hooks=None):
     """Fork stage 1, place it in *cgroups*, let it enter *namespaces* and
     fork the child that runs *child_main(chan, fds)*; wait until that child
     says READY.  *pass_fds* ({name: fd}) are handed down under the same
-    names.  Returns a Spawned; on failure kills what it started and raises
-    the child's error."""
+    names.  When the child asks for HOOKS, *on_hooks(pid)* runs the
+    runtime-side hooks and returns the state the child's hooks read.
+    Returns a Spawned; on failure kills what it started and raises the
+    child's error."""
     prctl.set_child_subreaper(True)
     floor = 3 + preserve_fds
     parent, child = sync.pair()
@@ -93,7 +96,10 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
         child_pid = msg["pid"]
         os.waitpid(stage1_pid, 0)
         stage1_pid = None
-        parent.expect(sync.READY, who=who)
+        msg, _ = parent.expect((sync.HOOKS, sync.READY), who=who)
+        if msg["type"] == sync.HOOKS:
+            parent.send(sync.HOOKS_DONE, state=on_hooks(child_pid))
+            parent.expect(sync.READY, who=who)
     except BaseException:
         if stage1_pid:
             _kill_and_reap(stage1_pid)

@@ -9,14 +9,22 @@
     send PLACED -------------------> setns(joined), unshare(new)
                                      fork P2 ----------------->
             <----------------------- send INIT_PID, _exit       (pid 1 of a new pid ns)
-    reap P1                                                     mounts, devices, pivot_root,
-                                                                hostname, sysctl, paths,
-                                                                rlimits, user, caps, cwd
+    reap P1                                                     mounts, devices
+            <---------------------------------------------------- send HOOKS (only if any
+    prestart, createRuntime hooks                                  create-time hooks exist)
+    send HOOKS_DONE {state} ------------------------------------> createContainer hooks,
+                                                                pivot_root, hostname, sysctl,
+                                                                paths, rlimits, user, caps, cwd
             <---------------------------------------------------- send READY
     write state.json, pid-file
-    send STATE_SAVED ------------------------------------------> close socket,
+    send STATE_SAVED {state} -----------------------------------> close socket,
     exit 0                                                       block on exec.fifo,
+                                                                 startContainer hooks,
                                                                  execve(process.args)
+
+exec uses the same channel from stage 1 on, without HOOKS and STATE_SAVED:
+its child sends READY and execs; the parent reads EOF (the socket is
+close-on-exec) or an ERROR if execve failed.
 
 Any stage that fails sends ERROR {step, message} instead and exits; the
 receiver's ``expect()`` raises it as an InitError naming the step, so the
@@ -33,6 +41,8 @@ from pyrunc.errors import PyruncError
 PLACED = "placed"
 INIT_PID = "init_pid"
 CONSOLE = "console"
+HOOKS = "hooks"
+HOOKS_DONE = "hooks_done"
 READY = "ready"
 STATE_SAVED = "state_saved"
 ERROR = "error"
@@ -82,9 +92,10 @@ class Channel:
         return json.loads(data), fds
 
     def expect(self, name, who="init"):
+        """The next message, which must be *name* (or one of a tuple)."""
         msg, fds = self.recv()
         kind = msg.get("type")
-        if kind == name:
+        if kind == name or isinstance(name, tuple) and kind in name:
             return msg, fds
         for fd in fds:
             os.close(fd)

@@ -7,13 +7,13 @@ cannot make us create or chown anything outside (CVE-2025-52565).
 """
 import os
 import stat
-from dataclasses import dataclass
+from pyrunc.record import record
 
 from pyrunc.errors import PyruncError
 from pyrunc.rootfs import paths
 
 
-@dataclass(frozen=True)
+@record
 class Device:
     path: str
     type: str      # c, b, u, p

@@ -6,7 +6,7 @@ default, as runc), then each mount is made on an fd resolved inside it.
 """
 import os
 import stat
-from dataclasses import dataclass
+from pyrunc.record import record
 
 from pyrunc import linux as L
 from pyrunc.errors import PyruncError
@@ -28,7 +28,7 @@ class MountError(PyruncError):
     pass
 
 
-@dataclass(frozen=True)
+@record
 class CgroupMountInfo:
     """What the init needs to populate a ``cgroup`` mount."""
     hierarchies: tuple      # of (name, host_dir_of_container_cgroup, mount_data, version)

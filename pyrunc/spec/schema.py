@@ -78,8 +78,7 @@ def problems(instance, name=CONFIG):
     found = []
     for error in jsonschema_validator(name).iter_errors(instance):
         for leaf in _leaves(error):
-            path, message = _describe(leaf)
-            found.append((path, message))
+            found.extend(_describe(leaf))
     found.sort(key=lambda item: [(0, p, "") if isinstance(p, int) else (1, 0, p) for p in item[0]])
     unique = []
     for path, message in found:
@@ -103,30 +102,27 @@ def _leaves(error):
 
 
 def _describe(error):
-    """(path list, message) in pyrunc's words for one jsonschema error."""
+    """[(path list, message)] in pyrunc's words for one jsonschema error."""
     path = list(error.absolute_path)
     kind, value = error.validator, error.validator_value
     if kind == "type":
         names = [value] if isinstance(value, str) else list(value)
-        return path, "expected " + " or ".join(names)
+        return [(path, "expected " + " or ".join(names))]
     if kind == "required":
-        # Name the missing property itself: "root.path: missing required property".
-        missing = next((n for n in value if n not in error.instance), None)
-        if missing is not None:
-            return path + [missing], "missing required property"
-        return path, error.message
+        # Name each missing property itself: "root.path: missing required
+        # property".  jsonschema yields one error per missing name, all with
+        # the same list; the duplicates are dropped by problems().
+        return [(path + [name], "missing required property") for name in value if name not in error.instance]
     if kind == "enum":
-        return path, "expected one of " + ", ".join(str(v) for v in value)
+        return [(path, "expected one of " + ", ".join(str(v) for v in value))]
     if kind == "pattern":
-        return path, f"does not match {value}"
+        return [(path, f"does not match {value}")]
     if kind == "minimum":
         exclusive = error.schema.get("exclusiveMinimum", False)
-        return path, (f"must be greater than {value}" if exclusive else f"must be at least {value}")
+        return [(path, f"must be greater than {value}" if exclusive else f"must be at least {value}")]
     if kind == "maximum":
         exclusive = error.schema.get("exclusiveMaximum", False)
-        return path, (f"must be less than {value}" if exclusive else f"must be at most {value}")
+        return [(path, f"must be less than {value}" if exclusive else f"must be at most {value}")]
     if kind == "minItems":
-        return path, f"expected at least {value} item" + ("s" if value != 1 else "")
-    if kind == "additionalProperties":
-        return path, error.message
-    return path, error.message
+        return [(path, f"expected at least {value} item" + ("s" if value != 1 else ""))]
+    return [(path, error.message)]

@@ -608,3 +608,13 @@ def test_checks_tolerate_wrong_types(config, bundle, mangle):
     mangle(config)
     report = validate_config(config, bundle)
     assert report.errors  # the schema says what is wrong; nothing raised
+
+
+def test_every_missing_required_property_is_named(config, bundle):
+    config["process"]["rlimits"] = [{}]
+    found = [str(p) for p in validate_config(config, bundle).errors]
+    assert [p for p in found if p.startswith("process.rlimits")] == [
+        "process.rlimits[0].hard: missing required property",
+        "process.rlimits[0].soft: missing required property",
+        "process.rlimits[0].type: missing required property",
+    ]
