@@ -21,7 +21,7 @@ OCI_VERSION_MIN = "1.0.0"
 
 # linux.namespaces[].type values pyrunc creates or joins.
 # FLIP: add "user" when id-mapped user namespaces land, "time" with timeOffsets.
-NAMESPACES = ("cgroup", "ipc", "mount", "network", "pid", "uts")
+NAMESPACES = ("cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts")
 
 # mounts[].options pyrunc turns into mount flags / propagation itself.
 # Unknown strings are filesystem data (config.md); the spec's other named

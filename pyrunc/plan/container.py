@@ -35,6 +35,10 @@ class ContainerPlan:
     hooks: dict             # config.hooks ({} when none)
 
     @property
+    def in_userns(self):
+        return self.namespaces.has("user")
+
+    @property
     def has_create_hooks(self):
         return any(self.hooks.get(k) for k in ("prestart", "createRuntime", "createContainer"))
 

@@ -81,12 +81,13 @@ class Init:
                 raise PyruncError(f"mount {m.destination} ({m.type or 'bind'}): {describe(e)}") from None
 
     def populate_dev(self):
+        bind = self.plan.in_userns
         if self.plan.populate_dev:
-            devices.create_devices(self.root_fd, self.plan.devices)
+            devices.create_devices(self.root_fd, self.plan.devices, bind)
             devices.create_symlinks(self.root_fd)
         elif self.plan.devices:
             devices.create_devices(self.root_fd, [d for d in self.plan.devices
-                                                  if d not in devices.DEFAULT_DEVICES])
+                                                  if d not in devices.DEFAULT_DEVICES], bind)
 
     def create_hooks(self):
         """P0 runs prestart/createRuntime; then createContainer here, in the

@@ -92,7 +92,11 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
     try:
         cgroups.add(stage1_pid)
         parent.send(sync.PLACED)
-        msg, _ = parent.expect(sync.INIT_PID, who="stage-1")
+        msg, _ = parent.expect((sync.USERNS, sync.INIT_PID), who="stage-1")
+        if msg["type"] == sync.USERNS:
+            write_id_maps(stage1_pid, namespaces)
+            parent.send(sync.MAPPED)
+            msg, _ = parent.expect(sync.INIT_PID, who="stage-1")
         child_pid = msg["pid"]
         os.waitpid(stage1_pid, 0)
         stage1_pid = None
@@ -111,6 +115,19 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
         parent.close()
         raise
     return Spawned(child_pid, parent)
+
+
+def write_id_maps(pid, namespaces):
+    """uid_map and gid_map of stage 1's new user namespace, written from
+    here because only a process privileged in the parent namespace may map
+    arbitrary host ids (user_namespaces(7))."""
+    from pyrunc.errors import PyruncError
+    for name, text in (("uid_map", namespaces.uid_map), ("gid_map", namespaces.gid_map)):
+        try:
+            with open(f"/proc/{pid}/{name}", "w") as f:
+                f.write(text)
+        except OSError as e:
+            raise PyruncError(f"write {name} {text.strip()!r}: {e.strerror}") from None
 
 
 def _pending_init_pid(chan):

@@ -52,9 +52,27 @@ def run(namespaces, chan, fds_by_name, child_main, handled_signals=()):
             step = f"join {ns_type} namespace {path}"
             L.setns(fd, FLAGS[ns_type])
             os.close(fd)
+        user = FLAGS["user"]
+        if namespaces.new_flags & user:
+            # first, so every namespace created next is owned by it
+            step = "create user namespace"
+            L.unshare(user)
+            chan.send(sync.USERNS)
+            chan.expect(sync.MAPPED, who="pyrunc")
         step = "create namespaces"
-        if namespaces.new_flags:
-            L.unshare(namespaces.new_flags)
+        if namespaces.new_flags & ~user:
+            L.unshare(namespaces.new_flags & ~user)
+        if namespaces.time_offsets:
+            # must precede the first process entering the namespace: the fork
+            step = "time namespace offsets"
+            with open("/proc/self/timens_offsets", "w") as f:
+                f.write(namespaces.time_offsets)
+        if namespaces.new_flags & user or any(t == "user" for t, _ in namespaces.joins):
+            # last: changing ids makes us non-dumpable, and /proc/self files
+            # (timens_offsets) then belong to the host's root
+            step = "become root in the user namespace"
+            os.setresgid(0, 0, 0)
+            os.setresuid(0, 0, 0)
         step = "fork"
         pid = os.fork()
         if pid == 0:

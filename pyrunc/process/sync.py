@@ -6,7 +6,10 @@
     ----------------               ----------                 -------
     fork P1 ------------------------>
     place P1 in cgroups
-    send PLACED -------------------> setns(joined), unshare(new)
+    send PLACED -------------------> setns(joined user ns) or unshare(NEWUSER)
+            <----------------------- send USERNS (only for a new user namespace)
+    write uid_map, gid_map
+    send MAPPED -------------------> setns(joined), unshare(new), timens offsets
                                      fork P2 ----------------->
             <----------------------- send INIT_PID, _exit       (pid 1 of a new pid ns)
     reap P1                                                     mounts, devices
@@ -39,6 +42,8 @@ import socket
 from pyrunc.errors import PyruncError
 
 PLACED = "placed"
+USERNS = "userns"
+MAPPED = "mapped"
 INIT_PID = "init_pid"
 CONSOLE = "console"
 HOOKS = "hooks"

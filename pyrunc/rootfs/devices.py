@@ -62,7 +62,11 @@ def plan_devices(config):
     return tuple(d for d in DEFAULT_DEVICES if d.path not in paths_given) + tuple(configured)
 
 
-def create_devices(root_fd, devices):
+def create_devices(root_fd, devices, bind=False):
+    """mknod each device; with *bind* (inside a user namespace, where mknod
+    is not allowed) bind-mount the host's node at the same path instead."""
+    if bind:
+        return bind_devices(root_fd, devices)
     for dev in devices:
         parent, name = os.path.split(os.path.normpath("/" + dev.path))
         if not name:
@@ -103,3 +107,17 @@ def create_symlinks(root_fd, links=DEFAULT_SYMLINKS):
                 pass
     finally:
         os.close(dfd)
+
+
+def bind_devices(root_fd, devices):
+    from pyrunc import linux as L
+    for dev in devices:
+        if not os.path.exists(dev.path):
+            raise DeviceError(f"{dev.path}: no such device on the host to bind into the user namespace")
+        fd = paths.make_file(root_fd, dev.path, 0o600)
+        try:
+            L.mount(dev.path, paths.fd_path(fd), None, L.MS_BIND)
+        except OSError as e:
+            raise DeviceError(f"bind {dev.path}: {e.strerror}") from None
+        finally:
+            os.close(fd)

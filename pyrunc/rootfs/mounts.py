@@ -113,7 +113,15 @@ def apply_mount(root_fd, plan, bundle, cgroup_info=None):
         if plan.is_bind:
             L.mount(source, target, None, plan.flags & (L.MS_BIND | L.MS_REC))
         else:
-            L.mount(plan.source or plan.type, target, plan.type, plan.flags & ~L.MS_REMOUNT, plan.data or None)
+            try:
+                L.mount(plan.source or plan.type, target, plan.type, plan.flags & ~L.MS_REMOUNT, plan.data or None)
+            except PermissionError:
+                if plan.type != "sysfs":
+                    raise
+                # A user namespace without its own network namespace may not
+                # mount sysfs; runc binds the host's /sys instead.
+                L.mount("/sys", target, None, L.MS_BIND | L.MS_REC)
+                plan = plan._replace(flags=plan.flags | L.MS_BIND)
     finally:
         os.close(fd)
     # Reopen: the old fd names the directory *under* the new mount.
