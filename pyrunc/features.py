@@ -12,6 +12,7 @@ read when the document is built.  Nothing here imports the compiled module
 until a function needs it.
 """
 from pyrunc import OCI_VERSION, __version__
+from pyrunc.plan import mounts as _mount_plan
 
 OCI_VERSION_MIN = "1.0.0"
 
@@ -23,17 +24,13 @@ OCI_VERSION_MIN = "1.0.0"
 # FLIP: add "user" when id-mapped user namespaces land, "time" with timeOffsets.
 NAMESPACES = ("cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts")
 
-# mounts[].options pyrunc turns into mount flags / propagation itself.
-# Unknown strings are filesystem data (config.md); the spec's other named
-# options (see SPEC_MOUNT_OPTIONS) are refused until implemented.
-# FLIP: add "defaults", "lazytime", "silent", "nosymfollow", the recursive r*
-# attributes (mount_setattr) and "tmpcopyup"/"idmap"/"ridmap" as they land.
-MOUNT_OPTIONS = (
-    "ro", "rw", "nosuid", "suid", "nodev", "dev", "noexec", "exec", "sync", "async", "dirsync",
-    "remount", "mand", "nomand", "atime", "noatime", "diratime", "nodiratime", "relatime",
-    "norelatime", "strictatime", "nostrictatime", "bind", "rbind", "private", "rprivate",
-    "shared", "rshared", "slave", "rslave", "unbindable", "runbindable",
-)
+# mounts[].options pyrunc understands, read from the tables the mount code
+# itself uses (flags, propagation, recursive mount_setattr attributes,
+# tmpcopyup).  Unknown strings are filesystem data (config.md); the spec's
+# other named options (see SPEC_MOUNT_OPTIONS: idmap, ridmap) are refused
+# until implemented.
+MOUNT_OPTIONS = tuple(_mount_plan.FLAGS) + tuple(_mount_plan.PROPAGATION) + tuple(_mount_plan.RECURSIVE) \
+    + tuple(sorted(_mount_plan.EXTENSIONS))
 
 # hooks.* kinds pyrunc runs.  FLIP: list each kind as it is implemented.
 HOOKS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")

@@ -15,7 +15,7 @@ except ImportError as e:  # pragma: no cover - exercised by hand on a broken ins
         f"({e}); rebuild it with 'pip install .' from the source tree"
     ) from None
 
-ABI_VERSION = 2
+ABI_VERSION = 3
 if _linux.lib.pyrunc_abi_version() != ABI_VERSION:  # pragma: no cover
     raise ImportError(
         f"pyrunc._linux is a stale build (ABI {_linux.lib.pyrunc_abi_version()}, "
@@ -26,71 +26,7 @@ _ffi = _linux.ffi
 _lib = _linux.lib
 _NULL = _ffi.NULL
 
-# <sched.h>
-CLONE_NEWNS = 0x00020000
-CLONE_NEWCGROUP = 0x02000000
-CLONE_NEWUTS = 0x04000000
-CLONE_NEWIPC = 0x08000000
-CLONE_NEWUSER = 0x10000000
-CLONE_NEWPID = 0x20000000
-CLONE_NEWNET = 0x40000000
-CLONE_NEWTIME = 0x00000080
-
-# <sys/mount.h>
-MS_RDONLY = 1
-MS_NOSUID = 2
-MS_NODEV = 4
-MS_NOEXEC = 8
-MS_SYNCHRONOUS = 16
-MS_REMOUNT = 32
-MS_MANDLOCK = 64
-MS_DIRSYNC = 128
-MS_NOSYMFOLLOW = 256
-MS_NOATIME = 1024
-MS_NODIRATIME = 2048
-MS_BIND = 4096
-MS_MOVE = 8192
-MS_REC = 16384
-MS_SILENT = 32768
-MS_UNBINDABLE = 1 << 17
-MS_PRIVATE = 1 << 18
-MS_SLAVE = 1 << 19
-MS_SHARED = 1 << 20
-MS_RELATIME = 1 << 21
-MS_STRICTATIME = 1 << 24
-MS_LAZYTIME = 1 << 25
-MNT_DETACH = 2
-UMOUNT_NOFOLLOW = 8
-
-# <linux/openat2.h>
-RESOLVE_NO_XDEV = 0x01
-RESOLVE_NO_MAGICLINKS = 0x02
-RESOLVE_NO_SYMLINKS = 0x04
-RESOLVE_BENEATH = 0x08
-RESOLVE_IN_ROOT = 0x10
-
-# <linux/close_range.h>
-CLOSE_RANGE_UNSHARE = 2
-CLOSE_RANGE_CLOEXEC = 4
-
-# <linux/mount.h>
-MOUNT_ATTR_RDONLY = 0x1
-MOUNT_ATTR_NOSUID = 0x2
-MOUNT_ATTR_NODEV = 0x4
-MOUNT_ATTR_NOEXEC = 0x8
-MOUNT_ATTR_RELATIME = 0x0
-MOUNT_ATTR_NOATIME = 0x10
-MOUNT_ATTR_STRICTATIME = 0x20
-MOUNT_ATTR__ATIME = 0x70
-MOUNT_ATTR_NODIRATIME = 0x80
-MOUNT_ATTR_IDMAP = 0x100000
-MOUNT_ATTR_NOSYMFOLLOW = 0x200000
-AT_RECURSIVE = 0x8000
-AT_EMPTY_PATH = 0x1000
-AT_SYMLINK_NOFOLLOW = 0x100
-OPEN_TREE_CLONE = 1
-OPEN_TREE_CLOEXEC = os.O_CLOEXEC
-MOVE_MOUNT_F_EMPTY_PATH = 0x4
+from pyrunc.kconst import *  # noqa: F401,F403  (the constants travel with the calls)
 
 
 def _fail(syscall, *paths):
@@ -185,6 +121,11 @@ def prctl(option, arg2=0, arg3=0, arg4=0, arg5=0):
     if ret < 0:
         _fail(f"prctl({option})")
     return ret
+
+
+def sched_setattr(pid, policy, flags=0, nice=0, priority=0, runtime=0, deadline=0, period=0):
+    if _lib.pyrunc_sched_setattr(pid, policy, flags, nice, priority, runtime, deadline, period) < 0:
+        _fail("sched_setattr")
 
 
 def seccomp_version():

@@ -9,7 +9,7 @@ filesystem as its data string (``size=65536k``, ``mode=755``, ...).
 """
 from pyrunc.record import record
 
-from pyrunc import linux as L
+from pyrunc import kconst as L
 
 # option -> (clear?, flag)
 FLAGS = {
@@ -21,6 +21,7 @@ FLAGS = {
     "diratime": (True, L.MS_NODIRATIME),
     "dirsync": (False, L.MS_DIRSYNC),
     "exec": (True, L.MS_NOEXEC),
+    "iversion": (False, L.MS_I_VERSION),
     "lazytime": (False, L.MS_LAZYTIME),
     "loud": (True, L.MS_SILENT),
     "mand": (False, L.MS_MANDLOCK),
@@ -28,6 +29,7 @@ FLAGS = {
     "nodev": (False, L.MS_NODEV),
     "nodiratime": (False, L.MS_NODIRATIME),
     "noexec": (False, L.MS_NOEXEC),
+    "noiversion": (True, L.MS_I_VERSION),
     "nolazytime": (True, L.MS_LAZYTIME),
     "nomand": (True, L.MS_MANDLOCK),
     "norelatime": (True, L.MS_RELATIME),
@@ -42,6 +44,7 @@ FLAGS = {
     "silent": (False, L.MS_SILENT),
     "strictatime": (False, L.MS_STRICTATIME),
     "suid": (True, L.MS_NOSUID),
+    "symfollow": (True, L.MS_NOSYMFOLLOW),
     "sync": (False, L.MS_SYNCHRONOUS),
 }
 

@@ -14,6 +14,14 @@ RLIMITS = {
 }
 _RLIM_MAX = (1 << 64) - 1
 
+SCHED_POLICIES = {"SCHED_OTHER": 0, "SCHED_FIFO": 1, "SCHED_RR": 2, "SCHED_BATCH": 3, "SCHED_ISO": 4,
+                  "SCHED_IDLE": 5, "SCHED_DEADLINE": 6}
+SCHED_FLAGS = {"SCHED_FLAG_RESET_ON_FORK": 0x01, "SCHED_FLAG_RECLAIM": 0x02, "SCHED_FLAG_DL_OVERRUN": 0x04,
+               "SCHED_FLAG_KEEP_POLICY": 0x08, "SCHED_FLAG_KEEP_PARAMS": 0x10,
+               "SCHED_FLAG_UTIL_CLAMP_MIN": 0x20, "SCHED_FLAG_UTIL_CLAMP_MAX": 0x40}
+IOPRIO_CLASSES = {"IOPRIO_CLASS_RT": 1, "IOPRIO_CLASS_BE": 2, "IOPRIO_CLASS_IDLE": 3}
+PERSONALITY_DOMAINS = {"LINUX": 0x0000, "LINUX32": 0x0008}
+
 
 @record
 class ProcessPlan:
@@ -30,10 +38,70 @@ class ProcessPlan:
     caps: dict
     no_new_privileges: bool
     oom_score_adj: object   # int or None
+    scheduler: tuple = None     # (policy, flags, nice, priority, runtime, deadline, period)
+    io_priority: int = None     # ioprio_set() value: class << 13 | level
+    personality: int = None
+    cpus_initial: frozenset = None  # execCPUAffinity.initial: while the runtime works inside
+    cpus_final: frozenset = None    # execCPUAffinity.final: for the container's program
 
 
 def _limit(v):
     return resource.RLIM_INFINITY if v >= _RLIM_MAX or v < 0 else v
+
+
+def parse_cpus(text, where):
+    """A cpuset list like "0-3,7" -> frozenset of cpu numbers."""
+    cpus = set()
+    try:
+        for part in text.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            lo, _, hi = part.partition("-")
+            cpus.update(range(int(lo), int(hi or lo) + 1))
+    except ValueError:
+        raise ConfigError(f"{where}: {text!r} is not a cpu list like 0-3,7") from None
+    if not cpus:
+        raise ConfigError(f"{where}: empty cpu list")
+    return frozenset(cpus)
+
+
+def _scheduler(sched):
+    if not sched:
+        return None
+    policy = sched.get("policy")
+    if policy not in SCHED_POLICIES:
+        raise ConfigError(f"process.scheduler.policy: unknown policy {policy!r}")
+    flags = 0
+    for name in sched.get("flags") or ():
+        if name not in SCHED_FLAGS:
+            raise ConfigError(f"process.scheduler.flags: unknown flag {name!r}")
+        flags |= SCHED_FLAGS[name]
+    return (SCHED_POLICIES[policy], flags, sched.get("nice", 0), sched.get("priority", 0),
+            sched.get("runtime", 0), sched.get("deadline", 0), sched.get("period", 0))
+
+
+def _io_priority(prio):
+    if not prio:
+        return None
+    cls = prio.get("class")
+    if cls not in IOPRIO_CLASSES:
+        raise ConfigError(f"process.ioPriority.class: unknown class {cls!r}")
+    level = prio.get("priority", 0)
+    if not 0 <= level <= 7:
+        raise ConfigError("process.ioPriority.priority: must be 0-7")
+    return IOPRIO_CLASSES[cls] << 13 | level
+
+
+def _personality(pers):
+    if not pers:
+        return None
+    domain = pers.get("domain")
+    if domain not in PERSONALITY_DOMAINS:
+        raise ConfigError(f"process.personality.domain: unknown domain {domain!r}")
+    if pers.get("flags"):
+        raise ConfigError("process.personality.flags: no flags are defined by the spec")
+    return PERSONALITY_DOMAINS[domain]
 
 
 def plan_process(config):
@@ -65,4 +133,14 @@ def plan_process(config):
         caps=plan_capabilities(proc),
         no_new_privileges=bool(proc.get("noNewPrivileges")),
         oom_score_adj=proc.get("oomScoreAdj"),
+        scheduler=_scheduler(proc.get("scheduler")),
+        io_priority=_io_priority(proc.get("ioPriority")),
+        personality=_personality(proc.get("personality")),
+        cpus_initial=_affinity(proc, "initial"),
+        cpus_final=_affinity(proc, "final"),
     )
+
+
+def _affinity(proc, which):
+    text = (proc.get("execCPUAffinity") or {}).get(which)
+    return parse_cpus(text, f"process.execCPUAffinity.{which}") if text else None

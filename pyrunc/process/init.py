@@ -164,6 +164,25 @@ class Init:
             env["HOME"] = passwd.home_of(self.proc.uid) or "/"
         self.env = env
 
+    def scheduling(self):
+        """scheduler, ioPriority and personality, while we still hold the
+        capabilities a real-time policy or class needs."""
+        p = self.proc
+        if p.scheduler is not None:
+            L.sched_setattr(0, *p.scheduler)
+        if p.io_priority is not None:
+            L.ioprio_set(1, 0, p.io_priority)  # IOPRIO_WHO_PROCESS, ourselves
+        if p.personality is not None:
+            L.personality(p.personality)
+
+    def initial_cpu_affinity(self):
+        if self.proc.cpus_initial is not None:
+            os.sched_setaffinity(0, self.proc.cpus_initial)
+
+    def cpu_affinity(self):
+        if self.proc.cpus_final is not None:
+            os.sched_setaffinity(0, self.proc.cpus_final)
+
     def find_program(self):
         self.program = find_executable(self.proc.args[0], self.env.get("PATH", DEFAULT_PATH))
 
@@ -208,15 +227,17 @@ class Init:
         fds.keep_only(keep)
 
     EXEC_STEPS = (
-        "seal_imports", "not_dumpable", "exec_console", "rlimits", "environment", "find_program",
-        "user", "cwd", "umask", "no_new_privileges", "signals", "close_fds",
+        "seal_imports", "initial_cpu_affinity", "not_dumpable", "exec_console", "rlimits",
+        "scheduling", "environment", "find_program", "user", "cwd", "umask", "no_new_privileges",
+        "signals", "cpu_affinity", "close_fds",
     )
 
     STEPS = (
-        "seal_imports", "session", "not_dumpable", "keyring", "oom_score_adj", "prepare_rootfs",
-        "mount_all", "populate_dev", "create_hooks", "enter_root", "console", "hostname", "sysctl", "readonly_paths",
-        "masked_paths", "readonly_root", "rlimits", "environment", "find_program", "user", "cwd",
-        "umask", "no_new_privileges", "signals", "close_fds",
+        "seal_imports", "initial_cpu_affinity", "session", "not_dumpable", "keyring", "oom_score_adj",
+        "prepare_rootfs", "mount_all", "populate_dev", "create_hooks", "enter_root", "console",
+        "hostname", "sysctl", "readonly_paths", "masked_paths", "readonly_root", "rlimits",
+        "scheduling", "environment", "find_program", "user", "cwd", "umask", "no_new_privileges",
+        "signals", "cpu_affinity", "close_fds",
     )
 
     # -- the end: wait for start, then become the container's process ------

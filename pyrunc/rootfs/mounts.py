@@ -10,7 +10,7 @@ from pyrunc.record import record
 
 from pyrunc import linux as L
 from pyrunc.errors import PyruncError
-from pyrunc.rootfs import paths
+from pyrunc.rootfs import copyup, paths
 
 # statvfs f_flag bits -> the MS_* flags a bind remount must keep: the kernel
 # refuses (EPERM) to clear "locked" flags of the source mount.
@@ -105,8 +105,11 @@ def apply_mount(root_fd, plan, bundle, cgroup_info=None):
     if plan.is_bind and not os.path.exists(source):
         raise MountError(f"mount {plan.destination}: bind source {source} does not exist")
     fd = _target_fd(root_fd, plan, source)
+    hidden = None
     try:
         target = paths.fd_path(fd)
+        if "tmpcopyup" in plan.extensions and plan.type == "tmpfs":
+            hidden = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
         if plan.type == "cgroup" or (plan.type == "cgroup2" and not cgroup_info.new_namespace):
             _mount_cgroup(root_fd, plan, cgroup_info)
             return
@@ -128,6 +131,9 @@ def apply_mount(root_fd, plan, bundle, cgroup_info=None):
     fd = paths.open_in_root(root_fd, plan.destination)
     try:
         target = paths.fd_path(fd)
+        if hidden is not None:
+            _copy_up(hidden, target)
+            hidden = None
         if plan.is_bind and plan.flags & _REMOUNT_FLAGS:
             remount_bind(target, plan.flags)
         for prop in plan.propagation:
@@ -136,6 +142,17 @@ def apply_mount(root_fd, plan, bundle, cgroup_info=None):
             L.mount_setattr(fd, "", L.AT_EMPTY_PATH | L.AT_RECURSIVE, plan.rec_set, plan.rec_clr)
     finally:
         os.close(fd)
+        if hidden is not None:
+            os.close(hidden)
+
+
+def _copy_up(hidden_fd, target):
+    dst = os.open(target, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        copyup.copy_tree(hidden_fd, dst)
+    finally:
+        os.close(dst)
+        os.close(hidden_fd)
 
 
 def _mount_cgroup(root_fd, plan, info):
