@@ -84,11 +84,21 @@ class Container:
         except OSError as e:
             # ENXIO: nobody holds the read side, so the init is gone
             raise PyruncError(f"cannot start container {self.id}: its init is not waiting ({e.strerror})") from None
+        notify = None
+        host_socket = os.environ.get("NOTIFY_SOCKET")
+        if host_socket and self.record.get("notify_dir"):
+            from pyrunc import activation
+            notify = activation.bind_notify_socket(self.record["notify_dir"])
         try:
             os.write(fd, b"0")
         finally:
             os.close(fd)
         self.sd.remove_fifo()
+        if notify is not None:
+            try:
+                activation.relay_ready(notify, host_socket, self.pid, lambda: self.status() != st.STOPPED)
+            finally:
+                notify.close()
         hooks.run_logged(self.record["config"].get("hooks"), "poststart", self.hook_state(st.RUNNING), logger)
 
     def hook_state(self, status):
@@ -260,6 +270,10 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
     bundle, config = load_config(bundle)
     for w in check_config(config, bundle):
         logger.warning(str(w))
+    from pyrunc import activation
+    state_dir = os.path.join(root, cid)
+    listen, notify_dir = activation.apply_to_config(config, state_dir)
+    preserve_fds += listen
     terminal = bool((config.get("process") or {}).get("terminal"))
     if terminal and not (console_socket or own_console):
         raise ConfigError("process.terminal is true: a --console-socket is required to receive the "
@@ -283,6 +297,8 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
     spawned = None
     try:
         sd.make_fifo()
+        if notify_dir:
+            os.mkdir(notify_dir, 0o755)
         manager.create()
         fifo_fd = os.open(sd.fifo_path, os.O_RDWR | os.O_CLOEXEC)  # the init's until start
         pass_fds = {"fifo": fifo_fd}
@@ -312,6 +328,7 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
             "owner": "",
             "annotations": config.get("annotations") or {},
             "cgroups": manager.to_record(),
+            "notify_dir": notify_dir,
             "config": config,
         }
         sd.write(record)
