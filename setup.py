@@ -6,7 +6,27 @@ is installed from ``pyrunc/cli/pyrunc`` rather than a generated console-script
 wrapper so that the launcher can refuse a polluted Python environment before
 anything is imported (see pyrunc/cli/pyrunc).
 """
+import os
+
 from setuptools import find_packages, setup
+from setuptools.command.build_ext import build_ext
+
+STUB_SOURCE = "csrc/stub/pyrunc_init.c"
+STUB_NAME = "pyrunc-init"
+
+
+class build_ext_with_stub(build_ext):
+    """Also build ``pyrunc/pyrunc-init``: the small static executable the
+    container's init execs last (see csrc/stub/pyrunc_init.c).  Static,
+    because it runs inside the container where only the image's ld.so is."""
+
+    def run(self):
+        super().run()
+        out_dir = "pyrunc" if self.inplace else os.path.join(self.build_lib, "pyrunc")
+        objects = self.compiler.compile([STUB_SOURCE], output_dir=self.build_temp,
+                                        extra_postargs=["-Os", "-Wall"])
+        self.compiler.link_executable(objects, STUB_NAME, output_dir=out_dir,
+                                      extra_postargs=["-static", "-s"])
 
 setup(
     name="pyrunc",
@@ -23,5 +43,6 @@ setup(
     cffi_modules=["csrc/build_linux.py:ffibuilder"],
     install_requires=["cffi>=1.15", "python-prctl>=1.8", "jsonschema>=4", "pyroute2>=0.7"],
     extras_require={"test": ["pytest>=7", "hypothesis>=6"]},
+    cmdclass={"build_ext": build_ext_with_stub},
     zip_safe=False,
 )

@@ -125,18 +125,20 @@ class Container:
                               "is required with --detach")
         if console_socket and not terminal:
             raise ConfigError("--console-socket is given but no terminal was asked for (-t)")
+        from pyrunc.process.final_exec import sealed_stub
         pidfd = os.pidfd_open(self.pid)
+        stub_fd = sealed_stub()
         console_sock = own_end = None
         try:
             if not procfs.is_running(self.pid, self.record.get("init_start_time")):
                 raise InvalidState(f"cannot exec in a stopped container {self.id}")
-            pass_fds = {"pidfd": pidfd}
+            pass_fds = {"pidfd": pidfd, "stub": stub_fd}
             if terminal:
                 console_sock, own_end = _console_pair(console_socket)
                 pass_fds["console"] = console_sock.fileno()
 
             def main(chan, fds):
-                init.run_exec(plan, chan, fds.get("console"))
+                init.run_exec(plan, chan, fds["stub"], fds.get("console"))
 
             spawned = spawn.spawn(plan.namespaces, self.cgroups, main, preserve_fds=preserve_fds,
                                   pass_fds=pass_fds, handled_signals=handled_signals, who="exec")
@@ -146,6 +148,7 @@ class Container:
             raise
         finally:
             os.close(pidfd)
+            os.close(stub_fd)
             if console_sock is not None:
                 console_sock.close()
         spawned.wait_exec()
@@ -243,7 +246,7 @@ def _init_main(plan):
     from pyrunc.process import init
 
     def main(chan, fds):
-        init.run(plan, chan, fds["fifo"], fds.get("console"))
+        init.run(plan, chan, fds["fifo"], fds["stub"], fds.get("console"))
     return main
 
 
@@ -300,8 +303,10 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
         if notify_dir:
             os.mkdir(notify_dir, 0o755)
         manager.create()
+        from pyrunc.process.final_exec import sealed_stub
         fifo_fd = os.open(sd.fifo_path, os.O_RDWR | os.O_CLOEXEC)  # the init's until start
-        pass_fds = {"fifo": fifo_fd}
+        stub_fd = sealed_stub()
+        pass_fds = {"fifo": fifo_fd, "stub": stub_fd}
         if console_sock:
             pass_fds["console"] = console_sock.fileno()
         bundle_state = {"ociVersion": OCI_VERSION, "id": cid, "bundle": bundle,
@@ -317,6 +322,7 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
                                   pass_fds=pass_fds, handled_signals=handled_signals, on_hooks=on_hooks)
         finally:
             os.close(fifo_fd)
+            os.close(stub_fd)
         record = {
             "ociVersion": config.get("ociVersion", OCI_VERSION),
             "id": cid,

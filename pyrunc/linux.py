@@ -15,7 +15,7 @@ except ImportError as e:  # pragma: no cover - exercised by hand on a broken ins
         f"({e}); rebuild it with 'pip install .' from the source tree"
     ) from None
 
-ABI_VERSION = 3
+ABI_VERSION = 4
 if _linux.lib.pyrunc_abi_version() != ABI_VERSION:  # pragma: no cover
     raise ImportError(
         f"pyrunc._linux is a stale build (ABI {_linux.lib.pyrunc_abi_version()}, "
@@ -131,3 +131,133 @@ def sched_setattr(pid, policy, flags=0, nice=0, priority=0, runtime=0, deadline=
 def seccomp_version():
     v = _lib.seccomp_version()
     return f"{v.major}.{v.minor}.{v.micro}"
+
+
+# --- seccomp ---
+# <linux/seccomp.h>
+SECCOMP_SET_MODE_FILTER = 1
+SECCOMP_GET_ACTION_AVAIL = 2
+SECCOMP_FILTER_FLAG_TSYNC = 1 << 0
+SECCOMP_FILTER_FLAG_LOG = 1 << 1
+SECCOMP_FILTER_FLAG_SPEC_ALLOW = 1 << 2
+SECCOMP_FILTER_FLAG_NEW_LISTENER = 1 << 3
+SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV = 1 << 5
+_SECCOMP_STEPS = {
+    _lib.PYRUNC_SECCOMP_STEP_NNP: "prctl(PR_SET_NO_NEW_PRIVS)",
+    _lib.PYRUNC_SECCOMP_STEP_LOAD: "seccomp(SECCOMP_SET_MODE_FILTER)",
+    _lib.PYRUNC_SECCOMP_STEP_SEND: "sendmsg(seccomp listener)",
+    _lib.PYRUNC_SECCOMP_STEP_EXEC: "execve",
+}
+
+
+def _seccomp_rc(rc, call):
+    """libseccomp returns -errno instead of setting errno."""
+    if rc < 0:
+        raise OSError(-rc, f"{call}: {os.strerror(-rc)}")
+    return rc
+
+
+def syscall_number(name):
+    """The native number of syscall *name* (a negative pseudo-number for a
+    syscall this architecture lacks but another has), or None when
+    libseccomp does not know the name at all."""
+    nr = _lib.seccomp_syscall_resolve_name(os.fsencode(name))
+    return None if nr == -1 else nr  # __NR_SCMP_ERROR
+
+
+def seccomp_native_arch():
+    return _lib.seccomp_arch_native()
+
+
+def seccomp_api_level():
+    return _lib.seccomp_api_get()
+
+
+def seccomp_filter_init(default_action):
+    """A libseccomp filter context, released when garbage-collected."""
+    ctx = _lib.seccomp_init(default_action)
+    if ctx == _NULL:
+        raise OSError(22, f"seccomp_init({default_action:#x}): invalid default action")
+    return _ffi.gc(ctx, _lib.seccomp_release)
+
+
+def seccomp_arch_add(ctx, token):
+    """Add architecture *token*; one the filter has already is no error."""
+    rc = _lib.seccomp_arch_add(ctx, token)
+    if rc != -17:  # -EEXIST
+        _seccomp_rc(rc, f"seccomp_arch_add({token:#x})")
+
+
+def seccomp_rule_add(ctx, action, nr, conditions=()):
+    """Add a rule; *conditions* are (arg, op, datum_a, datum_b) tuples."""
+    n = len(conditions)
+    arr = _ffi.new("struct scmp_arg_cmp[]", max(n, 1))
+    for i, (arg, op, a, b) in enumerate(conditions):
+        arr[i].arg, arr[i].op, arr[i].datum_a, arr[i].datum_b = arg, op, a, b
+    _seccomp_rc(_lib.seccomp_rule_add_array(ctx, action, nr, n, arr if n else _NULL),
+                "seccomp_rule_add")
+
+
+def seccomp_export_bpf(ctx, fd):
+    _seccomp_rc(_lib.seccomp_export_bpf(ctx, fd), "seccomp_export_bpf")
+
+
+def seccomp(op, flags=0, args=None):
+    """Raw seccomp(2); *args* is a cffi pointer or None."""
+    rc = _lib.pyrunc_seccomp(op, flags, _NULL if args is None else args)
+    if rc < 0:
+        _fail("seccomp")
+    return rc
+
+
+def seccomp_action_available(action):
+    """SECCOMP_GET_ACTION_AVAIL for a SECCOMP_RET_* value."""
+    value = _ffi.new("uint32_t *", action & 0xFFFF0000)
+    try:
+        seccomp(SECCOMP_GET_ACTION_AVAIL, 0, value)
+    except OSError:
+        return False
+    return True
+
+
+def seccomp_flag_supported(flag):
+    """True if the kernel knows SECCOMP_FILTER_FLAG *flag*: with a NULL
+    program, a known flag fails with EFAULT and an unknown one with EINVAL
+    (runc probes the same way)."""
+    rc = _lib.pyrunc_seccomp(SECCOMP_SET_MODE_FILTER, flag, _NULL)
+    return rc < 0 and _ffi.errno == 14  # EFAULT
+
+
+def _cstrings(items):
+    """(keep-alive list, NULL-terminated char *[]) for execve."""
+    keep = [_ffi.new("char[]", os.fsencode(s)) for s in items]
+    return keep, _ffi.new("char *[]", keep + [_NULL])
+
+
+def seccomp_exec(program, flags, no_new_privs, listener_sock, state, path, args, env):
+    """Load BPF *program* (bytes) and execve *path*: never returns unless
+    something failed, then raises OSError naming the failed syscall.  With
+    SECCOMP_FILTER_FLAG_NEW_LISTENER in *flags*, the listener fd goes to
+    the connected socket *listener_sock* with the bytes *state* first."""
+    path_b = os.fsencode(path)
+    argv_keep, argv = _cstrings(args)
+    envp_keep, envp = _cstrings(f"{k}={v}" for k, v in env.items())
+    state = state or b""
+    step = _ffi.new("int *")
+    _lib.pyrunc_seccomp_exec(program, len(program), flags, 1 if no_new_privs else 0,
+                             -1 if listener_sock is None else listener_sock, state, len(state),
+                             path_b, argv, envp, step)
+    del argv_keep, envp_keep
+    _fail(_SECCOMP_STEPS.get(step[0], "seccomp_exec"), path if step[0] == _lib.PYRUNC_SECCOMP_STEP_EXEC else None)
+
+
+# --- statfs ---
+PROC_SUPER_MAGIC = 0x9FA0
+
+
+def fstatfs_type(fd):
+    """f_type of the filesystem *fd* is on (statfs(2) magic numbers)."""
+    out = _ffi.new("int64_t *")
+    if _lib.pyrunc_fstatfs_type(fd, out) < 0:
+        _fail("fstatfs")
+    return out[0]

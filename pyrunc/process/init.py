@@ -18,7 +18,7 @@ import prctl
 
 from pyrunc import hooks, linux as L
 from pyrunc.errors import PyruncError
-from pyrunc.process import console, fds, sync
+from pyrunc.process import console, fds, final_exec, sync
 from pyrunc.process.errors import describe
 from pyrunc.rootfs import devices, mounts, paths, pivot, special
 from pyrunc.security import capabilities
@@ -30,7 +30,8 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 class Init:
     """Mutable state shared by the steps (fds, the resolved program)."""
 
-    def __init__(self, plan, chan, fifo_fd, console_fd):
+    def __init__(self, plan, chan, fifo_fd, console_fd, stub_fd):
+        self.stub_fd = stub_fd
         self.plan = plan
         self.proc = plan.process
         self.chan = chan
@@ -220,7 +221,7 @@ class Init:
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
 
     def close_fds(self):
-        keep = {0, 1, 2, self.chan.fileno()}
+        keep = {0, 1, 2, self.chan.fileno(), self.stub_fd}
         if self.fifo_fd is not None:
             keep.add(self.fifo_fd)
         keep.update(range(3, 3 + self.plan.preserve_fds))
@@ -245,22 +246,29 @@ class Init:
         self.chan.send(sync.READY)
         msg, _ = self.chan.expect(sync.STATE_SAVED, who="pyrunc")
         self.chan.close()
-        while True:
-            try:
-                if os.read(self.fifo_fd, 1):
-                    break
-            except InterruptedError:
-                continue
-        os.close(self.fifo_fd)
-        try:
-            hooks.run_all(self.plan.hooks, ("startContainer",), msg["state"])
-        except hooks.HookError as e:
-            # start has returned already: stderr is the only one left to tell
-            os.write(2, f"pyrunc: {e}\n".encode())
-            os._exit(1)
         fds.mark_cloexec_from(3 + self.plan.preserve_fds)
+        fifo = self.fifo_fd
+        if self.plan.hooks.get("startContainer"):
+            # the hooks run after start, so this init waits itself
+            while True:
+                try:
+                    if os.read(fifo, 1):
+                        break
+                except InterruptedError:
+                    continue
+            os.close(fifo)
+            fifo = None
+            try:
+                hooks.run_all(self.plan.hooks, ("startContainer",), msg["state"])
+            except hooks.HookError as e:
+                # start has returned already: stderr is the only one left to tell
+                os.write(2, f"pyrunc: {e}\n".encode())
+                os._exit(1)
+        self.final_exec(fifo)
+
+    def final_exec(self, fifo=None):
         try:
-            os.execve(self.program, list(self.proc.args), self.env)
+            final_exec.exec_stub(self.stub_fd, self.program, list(self.proc.args), self.env, fifo_fd=fifo)
         except OSError as e:
             os.write(2, f"pyrunc: exec {self.proc.args[0]}: {e.strerror}\n".encode())
             os._exit(127)
@@ -285,11 +293,11 @@ def find_executable(name, path_env):
     raise PyruncError(f'exec: "{name}": executable file not found in $PATH')
 
 
-def run_exec(plan, chan, console_fd=None):
+def run_exec(plan, chan, stub_fd, console_fd=None):
     """exec: the same process steps in the container's namespaces, then
     READY and execve.  The channel is close-on-exec, so the parent reads
     EOF when execve succeeded and an ERROR when it did not."""
-    init = Init(plan, chan, None, console_fd)
+    init = Init(plan, chan, None, console_fd, stub_fd)
     step = "start"
     try:
         for step in Init.EXEC_STEPS:
@@ -297,16 +305,16 @@ def run_exec(plan, chan, console_fd=None):
         step = "exec"
         chan.send(sync.READY)
         fds.mark_cloexec_from(3 + plan.preserve_fds)
-        os.execve(init.program, list(plan.process.args), init.env)
+        final_exec.exec_stub(stub_fd, init.program, list(plan.process.args), init.env)
     except BaseException as e:
         chan.send_error(step.replace("_", " "), describe(e))
     finally:
         os._exit(1)
 
 
-def run(plan, chan, fifo_fd, console_fd=None):
+def run(plan, chan, fifo_fd, stub_fd, console_fd=None):
     """Never returns: execve()s the container's process or exits 1."""
-    init = Init(plan, chan, fifo_fd, console_fd)
+    init = Init(plan, chan, fifo_fd, console_fd, stub_fd)
     step = "start"
     try:
         for step in Init.STEPS:

@@ -1,0 +1,53 @@
+"""The last exec: from the Python init (or exec child) into ``pyrunc-init``
+(csrc/stub/pyrunc_init.c), which waits for ``start`` if asked, loads the
+seccomp filter and execs the container's program.
+
+The stub is copied into a sealed memfd by the parent before the fork, so
+the container can neither see the host's copy nor write to the one it
+runs (/proc/<pid>/exe is the memfd, sealed against writes).
+"""
+import fcntl
+import os
+
+import pyrunc
+from pyrunc.errors import PyruncError
+
+STUB_PATH = os.path.join(os.path.dirname(pyrunc.__file__), "pyrunc-init")
+_SEALS = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_SEAL_WRITE
+
+
+def sealed_stub():
+    """A sealed, close-on-exec memfd holding pyrunc-init (parent side)."""
+    try:
+        with open(STUB_PATH, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        raise PyruncError(f"{STUB_PATH}: {e.strerror}: pyrunc's init stub is missing; "
+                          "reinstall pyrunc ('pip install .')") from None
+    fd = os.memfd_create("pyrunc-init", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        fcntl.fcntl(fd, fcntl.F_ADD_SEALS, _SEALS)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def exec_stub(stub_fd, program, args, env, *, fifo_fd=None, seccomp_fd=None, seccomp_flags=0,
+              no_new_privs=False):
+    """Never returns on success.  Every fd but stdio, the preserved ones and
+    those named here is already close-on-exec."""
+    argv = ["pyrunc-init"]
+    for name, fd in (("fifo", fifo_fd), ("seccomp", seccomp_fd)):
+        if fd is not None:
+            os.set_inheritable(fd, True)
+            argv.append(f"{name}={fd}")
+    if seccomp_fd is not None and seccomp_flags:
+        argv.append(f"seccomp_flags={seccomp_flags}")
+    if no_new_privs:
+        argv.append("nnp=1")
+    argv += ["--", program, *args]
+    os.execve(stub_fd, argv, env)
