@@ -169,6 +169,13 @@ def seccomp_native_arch():
     return _lib.seccomp_arch_native()
 
 
+def seccomp_arch_token(name):
+    """libseccomp's token for architecture *name* ("x86_64", "aarch64"...),
+    or None when the linked libseccomp does not know it."""
+    token = _lib.seccomp_arch_resolve_name(os.fsencode(name))
+    return token or None
+
+
 def seccomp_api_level():
     return _lib.seccomp_api_get()
 
@@ -224,6 +231,8 @@ def seccomp_flag_supported(flag):
     """True if the kernel knows SECCOMP_FILTER_FLAG *flag*: with a NULL
     program, a known flag fails with EFAULT and an unknown one with EINVAL
     (runc probes the same way)."""
+    if flag & SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV:
+        flag |= SECCOMP_FILTER_FLAG_NEW_LISTENER  # EINVAL without one
     rc = _lib.pyrunc_seccomp(SECCOMP_SET_MODE_FILTER, flag, _NULL)
     return rc < 0 and _ffi.errno == 14  # EFAULT
 

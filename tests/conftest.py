@@ -7,6 +7,7 @@ a ``TestEnv`` (the ``rt`` fixture, autouse) whose teardown force-deletes the
 test's containers and then fails the test if anything is left on the host.
 
 Markers:
+- ``cgroup2``, ``apparmor``, ``systemd`` (pyproject.toml): see tests/vm_markers.py.
 - ``runc_differs(reason)``: the contract differs from runc's behaviour here
   (usually because runc deviates from the runtime spec); skipped when the
   runtime under test is runc.
@@ -37,6 +38,14 @@ def pytest_report_header(config):
 
 
 def pytest_runtest_setup(item):
+    # cgroup2 / apparmor / systemd markers: skip (fail in the test VM) when
+    # the host lacks the feature -- see tests/vm_markers.py
+    try:
+        from vm_markers import apply_markers
+    except ImportError:
+        pass
+    else:
+        apply_markers(item)
     mark = item.get_closest_marker("runc_differs")
     if mark and is_runc():
         reason = mark.args[0] if mark.args else mark.kwargs.get("reason", "")
