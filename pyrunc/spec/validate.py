@@ -13,12 +13,13 @@ Two entry points for two readers:
 The rest of pyrunc/spec is imported inside the functions, so that
 pyrunc.spec.checks can import Problem from here without a cycle.
 """
-from dataclasses import dataclass, field
-
 from pyrunc.errors import ConfigError
+from pyrunc.record import record
 
 
-@dataclass(frozen=True)
+# A frozen record (pyrunc/record.py) rather than a dataclass: importing
+# dataclasses would cost create more than the whole validation.
+@record
 class Problem:
     path: str     # JSON path like "process.user.uid" or "mounts[2].destination" ("" for the root)
     message: str  # e.g. "expected integer"
@@ -27,14 +28,22 @@ class Problem:
         return f"{self.path}: {self.message}" if self.path else self.message
 
 
-@dataclass
 class Report:
-    errors: list = field(default_factory=list)    # of Problem
-    warnings: list = field(default_factory=list)  # of Problem
+    """The errors and warnings of one validation, each a list of Problems."""
+
+    def __init__(self, errors=None, warnings=None):
+        self.errors = [] if errors is None else errors
+        self.warnings = [] if warnings is None else warnings
 
     @property
     def ok(self):
         return not self.errors
+
+    def __eq__(self, other):
+        return isinstance(other, Report) and (self.errors, self.warnings) == (other.errors, other.warnings)
+
+    def __repr__(self):
+        return f"Report(errors={self.errors!r}, warnings={self.warnings!r})"
 
 
 def _plain(key):

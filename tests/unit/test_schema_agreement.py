@@ -174,17 +174,22 @@ class Generator:
             node = node[part]
         return node, target
 
-    def valid(self, node, base, rnd, optional_p=None):
+    def valid(self, node, base, rnd, optional_p=None, path=(), force=()):
+        """A valid instance; self.record maps each generated path to the
+        (node, file) that described it, for the boundary mutations.  *force*
+        is a path (relative to this node) that must be present."""
         p = self.optional_p if optional_p is None else optional_p
         if "$ref" in node:
-            return self.valid(*self.resolve(node["$ref"], base), rnd)
+            return self.valid(*self.resolve(node["$ref"], base), rnd, optional_p, path, force)
+        self.record.setdefault(path, []).append((node, base))
         if "allOf" in node:
             merged = {}
             for sub in node["allOf"]:
-                merged.update(self.valid(sub, base, rnd))
+                merged.update(self.valid(sub, base, rnd, optional_p, path, force))
             return merged
         if "anyOf" in node:
-            return self.valid(rnd.choice(node["anyOf"]), base, rnd)
+            return self.valid(node["anyOf"][0] if force else rnd.choice(node["anyOf"]), base, rnd,
+                              optional_p, path, force)
         kind = node.get("type")
         if "enum" in node:
             return rnd.choice(node["enum"])
@@ -200,26 +205,96 @@ class Generator:
         if kind == "array" or "items" in node:
             items = node.get("items", {})
             if isinstance(items, list):
-                return [self.valid(sub, base, rnd) for sub in items]
+                return [self.valid(sub, base, rnd, optional_p, path + (i,), force[1:] if force[:1] == (i,) else ())
+                        for i, sub in enumerate(items)]
             count = rnd.randint(node.get("minItems", 0), max(2, node.get("minItems", 0)))
-            return [self.valid(items, base, rnd) for _ in range(count)]
+            if force:
+                count = max(count if optional_p != 0 else node.get("minItems", 0), force[0] + 1)
+            return [self.valid(items, base, rnd, optional_p, path + (i,), force[1:] if force[:1] == (i,) else ())
+                    for i in range(count)]
         if kind == "object" or "properties" in node or "patternProperties" in node \
                 or "additionalProperties" in node:
             props = node.get("properties", {})
             doc = {}
             for key, sub in props.items():
-                if key in node.get("required", ()) or rnd.random() < p:
-                    doc[key] = self.valid(sub, base, rnd)
+                if key in node.get("required", ()) or rnd.random() < p or force[:1] == (key,):
+                    doc[key] = self.valid(sub, base, rnd, optional_p, path + (key,),
+                                          force[1:] if force[:1] == (key,) else ())
             for key in node.get("required", ()):
                 doc.setdefault(key, rnd.choice(PLAIN_STRINGS))
             extra = node.get("additionalProperties")
             pattern = node.get("patternProperties")
             if isinstance(extra, dict) or pattern:
                 sub = extra if isinstance(extra, dict) else list(pattern.values())[0]
-                for _ in range(rnd.randint(0, 2)):
-                    doc.setdefault(rnd.choice(MAP_KEYS), self.valid(sub, base, rnd))
+                keys = [rnd.choice(MAP_KEYS) for _ in range(rnd.randint(0, 2) if p else 0)]
+                if force and force[0] not in props:
+                    keys.append(force[0])
+                for key in keys:
+                    if key not in doc:
+                        doc[key] = self.valid(sub, base, rnd, optional_p, path + (key,),
+                                              force[1:] if force[:1] == (key,) else ())
             return doc
         return {}  # {"type": "object"} with nothing else, or an empty schema
+
+    def generate(self, node, base, rnd, optional_p=None, force=()):
+        self.record = {}
+        return self.valid(node, base, rnd, optional_p, (), force), self.record
+
+    def paths(self, node, base, path=(), found=None, depth=0):
+        """Every path the schema describes (one index for arrays, one key for
+        maps), each with its nodes: the fields to mutate one by one."""
+        found = {} if found is None else found
+        if depth > 20:
+            return found
+        if "$ref" in node:
+            return self.paths(*self.resolve(node["$ref"], base), path, found, depth + 1)
+        found.setdefault(path, None)
+        for sub in node.get("allOf", []) + node.get("anyOf", []):
+            self.paths(sub, base, path, found, depth + 1)
+        for key, sub in node.get("properties", {}).items():
+            self.paths(sub, base, path + (key,), found, depth + 1)
+        items = node.get("items")
+        if isinstance(items, dict):
+            self.paths(items, base, path + (0,), found, depth + 1)
+        elif isinstance(items, list):
+            for index, sub in enumerate(items):
+                self.paths(sub, base, path + (index,), found, depth + 1)
+        if isinstance(node.get("additionalProperties"), dict):
+            self.paths(node["additionalProperties"], base, path + ("eth0",), found, depth + 1)
+        for sub in node.get("patternProperties", {}).values():
+            self.paths(sub, base, path + ("com.example.k",), found, depth + 1)
+        return found
+
+
+def near_misses(nodes, value):
+    """Values just outside (or just inside) what *nodes* allow: the edges
+    where two schemas written apart are most likely to differ."""
+    out = []
+    for node, _ in nodes:
+        kind = node.get("type")
+        if "minimum" in node:
+            out += [node["minimum"] - 1, node["minimum"], node["minimum"] - 0.5]
+        if "maximum" in node:
+            out += [node["maximum"] + 1, node["maximum"], float(node["maximum"])]
+        if kind == "integer":
+            out += [float(value) if isinstance(value, int) else 1.0, str(value), True, None]
+        if "enum" in node:
+            choice = node["enum"][0]
+            out += [choice.lower(), choice + " ", " " + choice, choice + "\n", 0] + _ENUMS[:3]
+        if "pattern" in node and isinstance(value, str):
+            out += [value + "\n", value + "x", "x" + value, value[:-1], value.lower(), 1]
+        if kind == "string":
+            out += [5, None, ["x"]]
+        if kind == "boolean":
+            out += ["true", 0, None]
+        if kind == "array" or "items" in node:
+            out += [{}, "x", [None], [1], []]
+        if kind == "object" or "properties" in node:
+            out += [[], "x", {}, None]
+            for name in node.get("required", ()):
+                if isinstance(value, dict) and name in value:
+                    out.append({k: v for k, v in value.items() if k != name})
+    return out or [None, [], {}]
 
 
 def test_pattern_samples_match_their_patterns():
@@ -278,13 +353,20 @@ def _set(doc, path, value):
     return doc
 
 
-def mutate(data, doc, enums):
-    """Apply 1-3 mutations to a copy of *doc*, each drawn through *data*."""
+def mutate(data, doc, enums, record=None):
+    """Apply 1-3 mutations to a copy of *doc*, each drawn through *data*.
+    Half of them are near misses chosen from the schema node that described
+    the spot (*record*, from Generator.generate)."""
     doc = copy.deepcopy(doc)
+    record = record or {}
     for _ in range(data.draw(st.integers(1, 3), label="mutations")):
         spots = list(_locations(doc))
         path = data.draw(st.sampled_from(spots), label="where")
         target = _get(doc, path)
+        if path in record and data.draw(st.booleans(), label="near miss?"):
+            value = data.draw(st.sampled_from(near_misses(record[path], target)), label="near miss")
+            doc = _set(doc, path, copy.deepcopy(value))
+            continue
         kinds = ["replace", "replace", "add-key"]
         if path:
             kinds += ["delete"]
@@ -348,11 +430,11 @@ _PLATFORMS = ("linux", "solaris", "windows", "vm", "zos", "freebsd")
 
 def _config(rnd, platforms, optional_p=0.3):
     """A config valid by the upstream schema, with only the listed platform
-    sections possible."""
+    sections possible; returns (document, record)."""
     root = dict(_UPSTREAM_DOCS["config-schema.json"])
     root["properties"] = {k: v for k, v in root["properties"].items()
                           if k not in _PLATFORMS or k in platforms}
-    return _gen.valid(root, "config-schema.json", rnd, optional_p)
+    return _gen.generate(root, "config-schema.json", rnd, optional_p)
 
 
 def _common_linux(rnd):
@@ -361,11 +443,12 @@ def _common_linux(rnd):
 
 def _linux_heavy(rnd):
     """A minimal config with a rich linux section: each linux property present
-    with probability 0.7 (each still optional inside)."""
-    linux = _UPSTREAM_DOCS["config-linux.json"]["linux"]
-    section = {k: _gen.valid(v, "config-linux.json", rnd) for k, v in linux["properties"].items()
-               if rnd.random() < 0.7}
-    return {"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "linux": section}
+    with probability 0.7, and each optional property inside with 0.5."""
+    linux = dict(_UPSTREAM_DOCS["config-linux.json"]["linux"])
+    linux["properties"] = {k: v for k, v in linux["properties"].items() if rnd.random() < 0.7}
+    section, record = _gen.generate(linux, "config-linux.json", rnd, optional_p=0.5)
+    record = {("linux",) + path: nodes for path, nodes in record.items()}
+    return {"ociVersion": "1.3.0", "root": {"path": "rootfs"}, "linux": section}, record
 
 
 def _all_platforms(rnd):
@@ -373,11 +456,11 @@ def _all_platforms(rnd):
 
 
 def _state(rnd):
-    return _gen.valid(_UPSTREAM_DOCS["state-schema.json"], "state-schema.json", rnd, 0.5)
+    return _gen.generate(_UPSTREAM_DOCS["state-schema.json"], "state-schema.json", rnd, 0.5)
 
 
 def _features(rnd):
-    return _gen.valid(_UPSTREAM_DOCS["features-schema.json"], "features-schema.json", rnd, 0.5)
+    return _gen.generate(_UPSTREAM_DOCS["features-schema.json"], "features-schema.json", rnd, 0.5)
 
 
 CORPUS = settings(
@@ -389,9 +472,9 @@ CORPUS = settings(
 def _judge_generated(data, make, counter, root="config"):
     import random
     seed = data.draw(st.integers(0, 2**32 - 1), label="seed of the valid document")
-    doc = make(random.Random(seed))
+    doc, record = make(random.Random(seed))
     if data.draw(st.integers(0, 9), label="mutate?") < 7:
-        doc = mutate(data, doc, _ENUMS)
+        doc = mutate(data, doc, _ENUMS, record)
     assert_agree(doc, ROOTS[root], counter)
     if root == "config":
         # The semantic checks must survive any document (they run after a
@@ -444,7 +527,37 @@ def test_generated_features_documents_agree(data):
     _judge_generated(data, _features, "features", root="features")
 
 
-CONFIG_COUNTERS = ("common+linux", "linux-heavy", "all-platforms", "arbitrary")
+def _field_cases(root):
+    """(path, near-miss value) for every field the upstream schema describes."""
+    import random
+    cases = []
+    document = _UPSTREAM_DOCS[root]
+    for path in _gen.paths(document, root):
+        doc, record = _gen.generate(document, root, random.Random(0), optional_p=0, force=path)
+        for value in near_misses(record.get(path, []), _get(doc, path)):
+            cases.append((path, value))
+    return cases
+
+
+@pytest.mark.parametrize("root", ["config-schema.json", "state-schema.json", "features-schema.json"])
+def test_every_field_mutated_agrees(root):
+    """Field by field: for each field the upstream schema describes, a
+    minimal valid document holding it, with the field set to each of its near
+    misses (bounds +-1, floats for integers, bent enum and pattern strings,
+    wrong types, a required member dropped).  Deterministic and exhaustive,
+    where the hypothesis corpus above samples."""
+    import random
+    document = _UPSTREAM_DOCS[root]
+    kind = {v: k for k, v in ROOTS.items()}[root]
+    cases = _field_cases(root)
+    assert len(cases) > (1000 if kind == "config" else 20)
+    for path, value in cases:
+        doc, _ = _gen.generate(document, root, random.Random(0), optional_p=0, force=path)
+        doc = _set(doc, path, copy.deepcopy(value))
+        assert_agree(doc, root, "field-by-field" if kind == "config" else None)
+
+
+CONFIG_COUNTERS = ("common+linux", "linux-heavy", "all-platforms", "arbitrary", "field-by-field")
 
 
 def test_corpus_size():
