@@ -130,7 +130,7 @@ def plan_process(config):
         terminal=bool(proc.get("terminal")),
         console_size=(size["height"], size["width"]) if size else None,
         rlimits=tuple(rlimits),
-        caps=plan_capabilities(proc),
+        caps=plan_capabilities(proc, _warn),
         no_new_privileges=bool(proc.get("noNewPrivileges")),
         oom_score_adj=proc.get("oomScoreAdj"),
         scheduler=_scheduler(proc.get("scheduler")),
@@ -139,6 +139,11 @@ def plan_process(config):
         cpus_initial=_affinity(proc, "initial"),
         cpus_final=_affinity(proc, "final"),
     )
+
+
+def _warn(message):
+    from pyrunc.log import logger
+    logger.warning(message)
 
 
 def _affinity(proc, which):

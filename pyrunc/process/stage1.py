@@ -74,10 +74,19 @@ def run(namespaces, chan, fds_by_name, child_main, handled_signals=()):
             os.setresgid(0, 0, 0)
             os.setresuid(0, 0, 0)
         step = "fork"
+        # The child must not speak on the channel before INIT_PID is sent
+        # (the parent reads messages in order): it waits for EOF on a pipe
+        # whose only writer is this process, which closes it after sending.
+        gate_r, gate_w = os.pipe()
         pid = os.fork()
         if pid == 0:
+            os.close(gate_w)
+            os.read(gate_r, 1)
+            os.close(gate_r)
             child_main(chan, fds_by_name)
+        os.close(gate_r)
         chan.send(sync.INIT_PID, pid=pid)
+        os.close(gate_w)
         os._exit(0)
     except BaseException as e:
         chan.send_error(step, describe(e))

@@ -39,13 +39,24 @@ def last_cap():
         return len(NAMES) - 1
 
 
-def plan_capabilities(process):
+def plan_capabilities(process, warn=None):
     """{set name: frozenset of cap numbers} from process.capabilities.
-    A missing object means no capabilities at all (as crun)."""
+    A missing object means no capabilities at all (as crun).
+
+    The kernel raises an ambient capability only if it is both permitted
+    and inheritable; runc and crun skip the others with a warning (and
+    never add them to inheritable, CVE-2022-29162), so do we."""
     caps = process.get("capabilities") or {}
     top = min(last_cap(), len(prctl.ALL_CAPS) - 1)
-    return {s: frozenset(NUMBERS[n] for n in caps.get(s) or () if n in NUMBERS and NUMBERS[n] <= top)
+    plan = {s: frozenset(NUMBERS[n] for n in caps.get(s) or () if n in NUMBERS and NUMBERS[n] <= top)
             for s in SETS}
+    raisable = plan["ambient"] & plan["permitted"] & plan["inheritable"]
+    if warn and raisable != plan["ambient"]:
+        skipped = ", ".join(NAMES[c] for c in sorted(plan["ambient"] - raisable))
+        warn(f"process.capabilities.ambient: {skipped} not raised: an ambient capability must also "
+             "be permitted and inheritable")
+    plan["ambient"] = raisable
+    return plan
 
 
 def drop_bounding(plan):
