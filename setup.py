@@ -1,18 +1,23 @@
 """Build and install pyrunc.
 
 The compiled part (``pyrunc._linux``) is a cffi out-of-line API-mode module
-built from ``csrc/``; everything else is pure Python.  The ``pyrunc`` command
-is installed from ``pyrunc/cli/pyrunc`` rather than a generated console-script
-wrapper so that the launcher can refuse a polluted Python environment before
-anything is imported (see pyrunc/cli/pyrunc).
+built from ``csrc/``; everything else is pure Python.  Two small executables
+are built beside it: ``pyrunc-init`` (csrc/stub/, the container's last
+exec) and the ``pyrunc`` command itself (csrc/launcher/), which starts the
+interpreter isolated (-I) and without site (-S) -- a generated console-script
+wrapper can do neither.
 """
 import os
 
 from setuptools import find_packages, setup
 from setuptools.command.build_ext import build_ext
 
+import sys
+
 STUB_SOURCE = "csrc/stub/pyrunc_init.c"
 STUB_NAME = "pyrunc-init"
+LAUNCHER_SOURCE = "csrc/launcher/pyrunc_launcher.c"
+LAUNCHER_DIR = os.path.join("build", "launcher")  # installed as the `pyrunc` command
 
 
 class build_ext_with_stub(build_ext):
@@ -27,6 +32,19 @@ class build_ext_with_stub(build_ext):
                                         extra_postargs=["-Os", "-Wall"])
         self.compiler.link_executable(objects, STUB_NAME, output_dir=out_dir,
                                       extra_postargs=["-static", "-s"])
+        # the command itself: a C launcher, so Python runs with -I -S
+        # (a "#!python" script gets its flags dropped by pip)
+        python = sys.executable.replace("\\", "\\\\").replace('"', '\\"')
+        objects = self.compiler.compile([LAUNCHER_SOURCE], output_dir=self.build_temp,
+                                        macros=[("PYRUNC_PYTHON", f'"{python}"')],
+                                        extra_postargs=["-Os", "-Wall"])
+        self.compiler.link_executable(objects, "pyrunc", output_dir=LAUNCHER_DIR)
+        if self.inplace:
+            # An editable install (pip install -e) does not install
+            # data_files: put the command where the regular install would.
+            import shutil
+            import sysconfig
+            shutil.copy2(os.path.join(LAUNCHER_DIR, "pyrunc"), sysconfig.get_path("scripts"))
 
 setup(
     name="pyrunc",
@@ -38,7 +56,9 @@ setup(
     packages=find_packages(include=["pyrunc", "pyrunc.*"]) + ["pyrunc.specs"],
     package_dir={"pyrunc.specs": "specs"},
     package_data={"pyrunc.specs": ["*.json"]},
-    scripts=["pyrunc/cli/pyrunc"],
+    # a binary, so data_files rather than scripts (which would be read and
+    # byte-compiled as Python); lands in <prefix>/bin with its mode
+    data_files=[("bin", [os.path.join(LAUNCHER_DIR, "pyrunc")])],
     setup_requires=["cffi>=1.15"],
     cffi_modules=["csrc/build_linux.py:ffibuilder"],
     install_requires=["cffi>=1.15", "python-prctl>=1.8", "jsonschema>=4", "pyroute2>=0.7"],

@@ -1,6 +1,5 @@
-"""``python -I -m pyrunc`` runs the CLI (the installed launcher is pyrunc/cli/pyrunc)."""
-import sys
+"""``python -I -m pyrunc`` runs the CLI (the installed command is the C
+launcher of csrc/launcher/, which runs the same function)."""
+from pyrunc.cli.main import run_cli
 
-from pyrunc.cli.main import main
-
-sys.exit(main(sys.argv[1:]))
+run_cli()

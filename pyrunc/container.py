@@ -3,10 +3,10 @@
 flags and call these; the kernel work lives in process/, rootfs/, cgroups/.
 """
 import os
-import signal as _signal
+import _signal
 import time
 
-from pyrunc import OCI_VERSION, hooks, procfs
+from pyrunc import OCI_VERSION, procfs
 from pyrunc.cgroups import layout as cg_layout
 from pyrunc.cgroups.manager import Manager
 from pyrunc.errors import ConfigError, InvalidState, PyruncError
@@ -99,6 +99,7 @@ class Container:
                 activation.relay_ready(notify, host_socket, self.pid, lambda: self.status() != st.STOPPED)
             finally:
                 notify.close()
+        from pyrunc import hooks
         hooks.run_logged(self.record["config"].get("hooks"), "poststart", self.hook_state(st.RUNNING), logger)
 
     def hook_state(self, status):
@@ -126,9 +127,10 @@ class Container:
         if console_socket and not terminal:
             raise ConfigError("--console-socket is given but no terminal was asked for (-t)")
         from pyrunc.process.final_exec import sealed_stub
+        from pyrunc.security import seccomp
         pidfd = os.pidfd_open(self.pid)
         stub_fd = sealed_stub()
-        console_sock = own_end = None
+        console_sock = own_end = listener = None
         try:
             if not procfs.is_running(self.pid, self.record.get("init_start_time")):
                 raise InvalidState(f"cannot exec in a stopped container {self.id}")
@@ -136,9 +138,12 @@ class Container:
             if terminal:
                 console_sock, own_end = _console_pair(console_socket)
                 pass_fds["console"] = console_sock.fileno()
+            listener = seccomp.connect_listener(plan.seccomp)  # the agent of SCMP_ACT_NOTIFY
+            if listener is not None:
+                pass_fds["seccomp_listener"] = listener.fileno()
 
             def main(chan, fds):
-                init.run_exec(plan, chan, fds["stub"], fds.get("console"))
+                init.run_exec(plan, chan, fds["stub"], fds.get("console"), fds.get("seccomp_listener"))
 
             spawned = spawn.spawn(plan.namespaces, self.cgroups, main, preserve_fds=preserve_fds,
                                   pass_fds=pass_fds, handled_signals=handled_signals, who="exec")
@@ -151,6 +156,15 @@ class Container:
             os.close(stub_fd)
             if console_sock is not None:
                 console_sock.close()
+            if listener is not None:
+                listener.close()
+        if listener is not None:
+            from pyrunc.process import sync
+            message = seccomp.listener_message(plan.seccomp, spawned.pid, self.hook_state(status))
+            try:
+                spawned.chan.send(sync.SECCOMP_STATE, message=message.decode())
+            except OSError:
+                pass  # the child is gone: wait_exec reports why
         spawned.wait_exec()
         return spawned.pid, own_end
 
@@ -182,6 +196,7 @@ class Container:
         if self.cgroups.exists():
             self.cgroups.kill_all_and_wait()
             self.cgroups.destroy()
+        from pyrunc import hooks
         hooks.run_logged(self.record["config"].get("hooks"), "poststop", self.hook_state(st.STOPPED), logger)
         self.sd.remove()
 
@@ -246,7 +261,7 @@ def _init_main(plan):
     from pyrunc.process import init
 
     def main(chan, fds):
-        init.run(plan, chan, fds["fifo"], fds["stub"], fds.get("console"))
+        init.run(plan, chan, fds["fifo"], fds["stub"], fds.get("console"), fds.get("seccomp_listener"))
     return main
 
 
@@ -265,6 +280,7 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
     Returns the locked Container (with ``.console`` set to the receiving
     end of our own console socket when *own_console*); on any failure
     leaves nothing behind."""
+    from pyrunc import hooks
     from pyrunc.plan import container as plan_mod
     from pyrunc.process import spawn
     from pyrunc.spec.bundle import load_config
@@ -303,10 +319,15 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
         if notify_dir:
             os.mkdir(notify_dir, 0o755)
         manager.create()
+        manager.apply_resources((config.get("linux") or {}).get("resources") or {})
         from pyrunc.process.final_exec import sealed_stub
+        from pyrunc.security.seccomp import connect_listener
+        listener = connect_listener(plan.seccomp)  # the agent of SCMP_ACT_NOTIFY, or None
         fifo_fd = os.open(sd.fifo_path, os.O_RDWR | os.O_CLOEXEC)  # the init's until start
         stub_fd = sealed_stub()
         pass_fds = {"fifo": fifo_fd, "stub": stub_fd}
+        if listener is not None:
+            pass_fds["seccomp_listener"] = listener.fileno()
         if console_sock:
             pass_fds["console"] = console_sock.fileno()
         bundle_state = {"ociVersion": OCI_VERSION, "id": cid, "bundle": bundle,
@@ -323,6 +344,8 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
         finally:
             os.close(fifo_fd)
             os.close(stub_fd)
+            if listener is not None:
+                listener.close()
         record = {
             "ociVersion": config.get("ociVersion", OCI_VERSION),
             "id": cid,

@@ -16,12 +16,12 @@ the operation; poststart and poststop failures are only logged, as the spec
 says.  This module is imported before the init seals its imports: it must
 not import anything lazily.
 """
-import json
 import os
 import select
 import signal
 import time
 
+from pyrunc import fastjson
 from pyrunc.errors import PyruncError
 
 CREATE_RUNTIME = ("prestart", "createRuntime")
@@ -38,17 +38,19 @@ def hooks_of(hooks, kind):
 
 
 def state_json(state):
-    return json.dumps(state, separators=(",", ":")).encode()
+    return fastjson.dumps(state).encode()
 
 
-def run_all(hooks, kinds, state):
-    """Run every hook of *kinds* in order; raise HookError on the first failure."""
+def run_all(hooks, kinds, state, execve=os.execve):
+    """Run every hook of *kinds* in order; raise HookError on the first
+    failure.  *execve* replaces os.execve in the hook's process (the init
+    passes one that loads the container's seccomp filter first)."""
     data = None
     for kind in kinds:
         for i, hook in enumerate(hooks_of(hooks, kind)):
             if data is None:
                 data = state_json(state)
-            run_hook(f"{kind}[{i}]", hook, data)
+            run_hook(f"{kind}[{i}]", hook, data, execve)
 
 
 def run_logged(hooks, kind, state, logger):
@@ -60,7 +62,7 @@ def run_logged(hooks, kind, state, logger):
             logger.warning(str(e))
 
 
-def _child(path, args, env, stdin_fd, out_fd, err_fd):
+def _child(path, args, env, stdin_fd, out_fd, err_fd, execve=os.execve):
     try:
         os.dup2(stdin_fd, 0)
         os.dup2(out_fd, 1)
@@ -68,14 +70,14 @@ def _child(path, args, env, stdin_fd, out_fd, err_fd):
         os.closerange(3, 65536)
         for sig in (signal.SIGPIPE, signal.SIGXFSZ):
             signal.signal(sig, signal.SIG_DFL)
-        os.execve(path, args, env)
+        execve(path, args, env)
     except OSError as e:
         os.write(2, f"exec {path}: {e.strerror}".encode())
     finally:
         os._exit(127)
 
 
-def run_hook(name, hook, data):
+def run_hook(name, hook, data, execve=os.execve):
     path = hook["path"]
     args = list(hook.get("args") or [path])
     env = dict(item.partition("=")[::2] for item in hook.get("env") or () if "=" in item)
@@ -85,7 +87,7 @@ def run_hook(name, hook, data):
     err_r, err_w = os.pipe2(os.O_CLOEXEC)
     pid = os.fork()
     if pid == 0:
-        _child(path, args, env, in_r, out_w, err_w)
+        _child(path, args, env, in_r, out_w, err_w, execve)
     for fd in (in_r, out_w, err_w):
         os.close(fd)
     try:

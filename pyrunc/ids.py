@@ -4,13 +4,12 @@ runc accepts ``^[\\w+\\-.]+$`` except ``.`` and ``..``; the id becomes a
 directory name under --root, so it must also fit NAME_MAX.  Refusing here is
 what keeps ``..`` or ``a/b`` from ever reaching ``os.path.join``.
 """
-import string
-
 from pyrunc.errors import UsageError
 
 MAX_ID_LENGTH = 255  # NAME_MAX: the id is a directory name
-# \w in ASCII mode plus '+', '-', '.'; a set test avoids importing re.
-_ID_CHARS = frozenset(string.ascii_letters + string.digits + "_+-.")
+# \w in ASCII mode plus '+', '-', '.'; a set test avoids importing re (or
+# string, which imports re).
+_ID_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_+-.")
 
 
 def check_id(cid):

@@ -5,10 +5,11 @@ that file (containerd's shim, conmon), so the json form must be exactly
 ``{"level": ..., "msg": ..., "time": ...}`` one object per line.  The text
 form follows logrus's ``time="..." level=... msg="..."``.
 """
-import json
 import os
 import sys
 import time
+
+from pyrunc import fastjson
 
 _LEVELS = {"debug": 0, "info": 1, "warning": 2, "error": 3}
 
@@ -27,8 +28,8 @@ class Logger:
         now = time.time()
         stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now)) + f".{int(now % 1 * 1e9):09d}Z"
         if self.fmt == "json":
-            return json.dumps({"level": level, "msg": msg, "time": stamp}, separators=(",", ":"))
-        return f'time="{stamp}" level={level} msg={json.dumps(msg)}'
+            return fastjson.dumps({"level": level, "msg": msg, "time": stamp})
+        return f'time="{stamp}" level={level} msg={fastjson.dumps(msg)}'
 
     def log(self, level, msg):
         if _LEVELS[level] < self.min_level:

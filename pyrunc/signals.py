@@ -1,6 +1,7 @@
 """Signal names as runc accepts them: ``KILL``, ``SIGKILL``, ``9``, and the
-real-time forms ``RTMIN+3``."""
-import signal
+real-time forms ``RTMIN+3``.  Uses ``_signal``: the ``signal`` module builds
+enums at import, a cost every ``kill`` would pay."""
+import _signal as signal
 
 from pyrunc.errors import UsageError
 
@@ -26,6 +27,6 @@ def parse_signal(text):
                 return num
             break
     sig = getattr(signal, name, None)
-    if isinstance(sig, signal.Signals) and not name.startswith("SIG_"):
-        return int(sig)
+    if isinstance(sig, int) and not name.startswith("SIG_") and sig in signal.valid_signals():
+        return sig
     raise UsageError(f"unknown signal {text!r}")

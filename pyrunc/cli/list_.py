@@ -1,5 +1,6 @@
-import json
 import sys
+
+from pyrunc import fastjson
 
 from pyrunc.cli.args import Flag
 from pyrunc.errors import UsageError
@@ -48,7 +49,7 @@ def run(ctx, opts, args):
         for s in states:
             s["owner"] = s["owner"] or _owner_name()
         # runc encodes an empty (nil) list as null; tools parsing runc's output expect it
-        sys.stdout.write((json.dumps(states) if states else "null") + "\n")
+        sys.stdout.write((fastjson.dumps(states, compact=False) if states else "null") + "\n")
         return 0
     rows = [("ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER")]
     for s in states:

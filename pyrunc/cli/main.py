@@ -28,6 +28,11 @@ VERBS = {
     "exec": "exec_",
     "validate": "validate",
     "features": "features",
+    "pause": "pause",
+    "resume": "resume",
+    "update": "update",
+    "events": "events",
+    "ps": "ps",
 }
 
 GLOBAL_FLAGS = [
@@ -148,3 +153,16 @@ def main(argv=None):
             logger.debug(traceback.format_exc())
         _report(logger, f"{type(e).__name__}: {e}" if not isinstance(e, OSError) else str(e))
         return 1
+
+
+def run_cli():
+    """The ``pyrunc`` command (see csrc/launcher/): run, flush, and leave
+    without the interpreter's teardown, which would cost every short verb
+    a few ms for nothing (no buffered files or atexit work of ours remain)."""
+    code = main(sys.argv[1:])
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 1
+    os._exit(code)

@@ -1,5 +1,6 @@
-import json
 import sys
+
+from pyrunc import fastjson
 
 from pyrunc.ids import one_id
 
@@ -11,5 +12,5 @@ FLAGS = []
 def run(ctx, opts, args):
     from pyrunc.container import Container
     with Container.load(ctx.root, one_id(args, "state")) as c:
-        sys.stdout.write(json.dumps(c.oci_state(), indent=2) + "\n")
+        sys.stdout.write(fastjson.dumps(c.oci_state(), indent=2) + "\n")
     return 0

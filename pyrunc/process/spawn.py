@@ -6,13 +6,13 @@ it, and when ``create`` exits the init moves up to the engine's subreaper
 (conmon, containerd-shim), which is what engines expect.
 """
 import fcntl
-import json
 import os
 import signal
 import socket
 
 import prctl
 
+from pyrunc import fastjson
 from pyrunc.process import stage1, sync
 
 
@@ -138,6 +138,6 @@ def _pending_init_pid(chan):
             return None
         if not data:
             return None
-        msg = json.loads(data)
+        msg = fastjson.loads(data)
         if msg.get("type") == sync.INIT_PID:
             return msg["pid"]

@@ -27,7 +27,10 @@
 
 exec uses the same channel from stage 1 on, without HOOKS and STATE_SAVED:
 its child sends READY and execs; the parent reads EOF (the socket is
-close-on-exec) or an ERROR if execve failed.
+close-on-exec) or an ERROR if execve failed.  When the container's seccomp
+profile has a notify rule, the parent answers READY with SECCOMP_STATE
+{message}: the container process state for the seccomp agent, which needs
+the child's host pid that only the parent knows.
 
 Any stage that fails sends ERROR {step, message} instead and exits; the
 receiver's ``expect()`` raises it as an InitError naming the step, so the
@@ -35,9 +38,10 @@ user reads e.g. "init: mount /data: bind source /x does not exist".
 An unexpected EOF means the peer died.  Messages are small JSON objects, one
 per datagram (runc ``libcontainer/sync.go``, youki ``channel.rs``).
 """
-import json
 import os
 import socket
+
+from pyrunc import fastjson
 
 from pyrunc.errors import PyruncError
 
@@ -50,6 +54,7 @@ HOOKS = "hooks"
 HOOKS_DONE = "hooks_done"
 READY = "ready"
 STATE_SAVED = "state_saved"
+SECCOMP_STATE = "seccomp_state"
 ERROR = "error"
 
 _MAX = 65536
@@ -75,7 +80,7 @@ class Channel:
         self.sock.close()
 
     def send(self, name, fds=(), **fields):
-        data = json.dumps({"type": name, **fields}).encode()
+        data = fastjson.dumps({"type": name, **fields}).encode()
         if fds:
             socket.send_fds(self.sock, [data], list(fds))
         else:
@@ -94,7 +99,7 @@ class Channel:
             for fd in fds:
                 os.close(fd)
             return {"type": None}, []
-        return json.loads(data), fds
+        return fastjson.loads(data), fds
 
     def expect(self, name, who="init"):
         """The next message, which must be *name* (or one of a tuple)."""

@@ -4,8 +4,9 @@ Errors name the bundle and the problem in one line: a missing directory, a
 missing or unreadable config.json, malformed JSON (with line and column), or
 a top level that is not an object.
 """
-import json
 import os
+
+from pyrunc import fastjson
 
 from pyrunc.errors import ConfigError
 
@@ -34,11 +35,24 @@ def load_config(bundle):
     except OSError as e:
         raise ConfigError(f"bundle {path}: cannot read {CONFIG_NAME}: {e.strerror}") from None
     try:
-        config = json.loads(raw)
+        config = fastjson.loads(raw)
     except UnicodeDecodeError as e:
         raise ConfigError(f"{cfg_path}: not UTF-8 text: {e.reason}") from None
-    except json.JSONDecodeError as e:
-        raise ConfigError(f"{cfg_path}: malformed JSON at line {e.lineno} column {e.colno}: {e.msg}") from None
+    except ValueError:
+        raise ConfigError(f"{cfg_path}: malformed JSON{_json_error_position(raw)}") from None
     if not isinstance(config, dict):
         raise ConfigError(f"{cfg_path}: the top level must be a JSON object")
     return path, config
+
+
+def _json_error_position(raw):
+    """Where the json module says the document breaks (only imported once
+    the fast parser has failed)."""
+    import json
+    try:
+        json.loads(raw)
+    except json.JSONDecodeError as e:
+        return f" at line {e.lineno} column {e.colno}: {e.msg}"
+    except ValueError as e:
+        return f": {e}"
+    return ""

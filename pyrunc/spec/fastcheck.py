@@ -18,9 +18,10 @@ A compiled validator returns None for a valid instance, or ``(path, message)``
 for the first problem met, with ``path`` a list of keys and indexes built
 back to front while unwinding (so nothing is allocated on success).
 """
-import json
 import os
 import re
+
+from pyrunc import fastjson
 
 # Keywords that never affect validity.
 _ANNOTATIONS = frozenset({"description", "title", "$schema", "id", "definitions", "default", "$comment"})
@@ -67,7 +68,7 @@ class Compiler:
         doc = self._docs.get(name)
         if doc is None:
             with open(os.path.join(self.directory, name), "rb") as f:
-                doc = self._docs[name] = json.loads(f.read())
+                doc = self._docs[name] = fastjson.loads(f.read())
         return doc
 
     def compile_file(self, name):
