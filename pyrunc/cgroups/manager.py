@@ -112,8 +112,8 @@ class Manager:
                 for d in self._missing_levels(mount, full):
                     os.mkdir(d, 0o755)
                     created.append(d)
-                    if "cpuset" in self.controllers.get(mount, ()):
-                        self._inherit_cpuset(d)
+                if "cpuset" in self.controllers.get(mount, ()):
+                    self._inherit_cpuset(mount, full)
                 if self.unified:
                     self._enable_controllers(mount, full)
             try:
@@ -173,13 +173,17 @@ class Manager:
                         pass
 
     @staticmethod
-    def _inherit_cpuset(d):
-        # A new v1 cpuset starts with empty cpus/mems and refuses tasks
-        # (ENOSPC) until they are filled; copy the parent's, as runc does.
-        parent = os.path.dirname(d)
-        for name in ("cpuset.cpus", "cpuset.mems"):
-            if not fs.read(os.path.join(d, name)).strip():
-                fs.write(os.path.join(d, name), fs.read(os.path.join(parent, name)).strip())
+    def _inherit_cpuset(mount, full):
+        # A v1 cpuset starts with empty cpus/mems and refuses tasks (ENOSPC)
+        # until they are filled; fill every empty level on the way down from
+        # its parent, pre-existing parents included, as runc does.
+        rel = os.path.relpath(full, mount).split("/")
+        d = mount
+        for part in rel:
+            parent, d = d, os.path.join(d, part)
+            for name in ("cpuset.cpus", "cpuset.mems"):
+                if not fs.read(os.path.join(d, name)).strip():
+                    fs.write(os.path.join(d, name), fs.read(os.path.join(parent, name)).strip())
 
     def _check_joinable(self):
         """A joined (pre-existing) cgroup must be empty and thawed: sharing

@@ -46,6 +46,32 @@ def _default(flag):
     return flag.default
 
 
+def reorder(flags, argv):
+    """Move flags given after positional arguments in front of them, as
+    runc's CLI library (urfave/cli v1 ``reorderArgs``) does for every verb
+    but exec: ``delete ID --force`` works like ``delete --force ID``.
+    Everything after ``--`` stays positional."""
+    by_name = {n: f for f in flags for n in f.names}
+    opts, positional = [], []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            positional.extend(argv[i:])
+            break
+        if arg.startswith("-") and arg != "-":
+            opts.append(arg)
+            name, eq, _ = arg.lstrip("-").partition("=")
+            flag = by_name.get(name)
+            if flag is not None and flag.kind != "bool" and not eq and i + 1 < len(argv):
+                opts.append(argv[i + 1])
+                i += 1
+        else:
+            positional.append(arg)
+        i += 1
+    return opts + positional
+
+
 def parse(flags, argv, where="pyrunc"):
     """Parse *argv* against *flags*; return (Options, positional args)."""
     by_name = {n: f for f in flags for n in f.names}

@@ -9,6 +9,8 @@ from pyrunc.ids import check_id
 
 SUMMARY = "execute new process inside the container"
 USAGE = "exec [command options] <container-id> <command> [command options]  || -p process.json <container-id>"
+# exec's arguments after the id are the command's own (runc: SkipArgReorder)
+REORDER_FLAGS = False
 FLAGS = [
     Flag(("console-socket",), "str", "", "path to an AF_UNIX socket which will receive the pty master", "PATH"),
     Flag(("cwd",), "str", "", "current working directory in the container", "DIR"),

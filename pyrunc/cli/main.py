@@ -11,7 +11,7 @@ import sys
 from pyrunc.record import record
 
 from pyrunc import OCI_VERSION, __version__
-from pyrunc.cli.args import Flag, parse, usage_lines
+from pyrunc.cli.args import Flag, parse, reorder, usage_lines
 from pyrunc.errors import PyruncError, UsageError
 from pyrunc.log import configure
 
@@ -129,6 +129,8 @@ def main(argv=None):
         if gopts.systemd_cgroup:
             raise UsageError("--systemd-cgroup is not supported yet: use cgroupfs paths (omit --systemd-cgroup)")
         module = _load(VERBS[verb])
+        if getattr(module, "REORDER_FLAGS", True):
+            verb_args = reorder(module.FLAGS, verb_args)
         opts, args = parse(module.FLAGS, verb_args, where=verb)
         if opts.values.get("help"):
             sys.stdout.write(verb_help(verb, module))
