@@ -2,9 +2,16 @@
 
 Integration tests (tests/integration/) run real containers with the runtime
 binary named by ``PYRUNC_TEST_RUNTIME`` (default: ``pyrunc`` on PATH); point
-it at ``runc`` to check the suite against runc.  Every integration test gets
+it at ``runc`` to check the suite against runc::
+
+    python3 -m pytest tests/integration -q
+    PYRUNC_TEST_RUNTIME=/usr/sbin/runc python3 -m pytest tests/integration -q -rs
+
+Every integration test gets
 a ``TestEnv`` (the ``rt`` fixture, autouse) whose teardown force-deletes the
-test's containers and then fails the test if anything is left on the host.
+test's containers and then fails the test if anything is left on the host
+(state entries, cgroups named after the test, mounts under its directory,
+processes, named network namespaces): see tests/support/env.py.
 
 Markers:
 - ``cgroup2``, ``apparmor``, ``systemd`` (pyproject.toml): see tests/vm_markers.py.

@@ -10,6 +10,10 @@ from support import asserts, proc
 from support.config import base_config
 
 
+def sh_family():
+    return base_config(["sh", "-c", "sleep 100 & sleep 100 & wait"])
+
+
 def _cgroup_dirs(pid):
     """Host cgroup directories of *pid* for the v1 controllers."""
     cg = proc.host_cgroups(pid)
@@ -105,10 +109,6 @@ def test_force_delete_kills_every_process(rt):
     for p in procs:
         proc.wait_for(lambda p=p: proc.is_gone(p, started[p]), what=f"{p} to die")
     _assert_gone(rt, cid, [proc.cgroup_dir(ctrl, path)])
-
-
-def sh_family():
-    return base_config(["sh", "-c", "sleep 100 & sleep 100 & wait"])
 
 
 def test_force_delete_of_a_created_container(rt):

@@ -53,3 +53,40 @@ def test_guard_is_quiet_when_clean(runtime_path, session_tmp, busybox_rootfs_fac
     res = env.create(base_config(["sleep", "100"]))
     env.start(res.cid)
     assert env.finalize() == []
+
+
+def test_guard_finds_a_process_whose_pid_was_never_learned(runtime_path, session_tmp, busybox_rootfs_factory):
+    """An orphaned init the test never saw in ``state`` still holds the
+    test's files open: the guard finds it through /proc."""
+    env = _env(runtime_path, session_tmp, busybox_rootfs_factory)
+    out = env.tmp / "orphan.out"
+    with open(out, "w") as f:
+        orphan = subprocess.Popen(["sleep", "100"], stdout=f)
+    try:
+        problems = env.finalize(grace=0.5)
+        assert any("still using the test's files" in p and str(orphan.pid) in p for p in problems), problems
+        assert orphan.wait(timeout=5) == -9
+    finally:
+        if orphan.poll() is None:
+            orphan.kill()
+            orphan.wait()
+
+
+def test_guard_kills_a_forgotten_paused_container(runtime_path, session_tmp, busybox_rootfs_factory):
+    """A frozen (paused) container ignores SIGKILL until thawed: the guard
+    thaws the test's own cgroups before killing."""
+    env = _env(runtime_path, session_tmp, busybox_rootfs_factory)
+    res = env.create(base_config(["sleep", "100"]))
+    env.start(res.cid)
+    pid = env.state(res.cid)["pid"]
+    freezer = [d for d in leaks.find_cgroups(env.token) if (d / "freezer.state").exists()]
+    if not freezer:
+        import pytest
+        env.finalize(grace=0.5)
+        pytest.skip("no v1 freezer hierarchy on this host")
+    (freezer[0] / "freezer.state").write_text("FROZEN")
+    env.ids.remove(res.cid)
+    problems = env.finalize(grace=0.5)
+    assert any("still alive" in p for p in problems), problems
+    assert proc.is_gone(pid)
+    assert not leaks.find_cgroups(env.token)

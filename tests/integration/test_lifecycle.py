@@ -168,3 +168,40 @@ def test_no_new_keyring_is_accepted(rt):
     rt.start(res.cid)
     rt.wait_status(res.cid, "stopped")
     assert (host / "marker").read_text() == "ran\n"
+
+
+def test_create_with_pipes_returns_and_hands_them_to_the_container(rt):
+    """Engines give create pipes: create must exit without waiting for EOF
+    (the container holds the write ends), and the output written after
+    start arrives on those pipes, followed by EOF when the container exits."""
+    import subprocess
+
+    bundle = rt.bundle(sh("read line; echo got:$line; echo err-line >&2"))
+    cid = rt.new_id()
+    argv = rt.runtime.argv(["create", "--bundle", bundle, cid])
+    p = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        rc = p.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        raise AssertionError("create blocked on its own stdio pipes")
+    assert rc == 0, f"create failed with exit {rc}"  # (stderr may be held open: not read here)
+    assert rt.status(cid) == "created"
+    rt.start(cid)
+    p.stdin.write(b"ping\n")
+    p.stdin.close()
+    out = p.stdout.read()  # EOF once the container exited
+    err = p.stderr.read()
+    assert out == b"got:ping\n"
+    assert err == b"err-line\n"
+    rt.wait_status(cid, "stopped")
+
+
+def test_pid_file_with_detached_run(rt):
+    pidfile = rt.tmp / "run.pid"
+    res = rt.run(base_config(["sleep", "100"]), "-d", "--pid-file", pidfile)
+    assert res.rc == 0, str(res)
+    pid = int(pidfile.read_text())
+    st = rt.state(res.cid)
+    assert st["pid"] == pid and st["status"] == "running"

@@ -5,7 +5,7 @@ import socket
 
 import pytest
 
-from support import asserts, proc
+from support import proc
 from support.config import HOSTNAME, base_config, remove_namespace, set_namespace_path, sh
 
 # /proc/self/ns file name for each config namespace type

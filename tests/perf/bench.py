@@ -126,11 +126,12 @@ def base_config(oci_version, args, rootfs, cgroups_path):
 
 
 class Call:
-    __slots__ = ("argv", "rc", "seconds", "maxrss_kb", "stdout", "stderr")
+    __slots__ = ("argv", "rc", "seconds", "maxrss_kb", "stdout", "stderr", "cpu")
 
-    def __init__(self, argv, rc, seconds, maxrss_kb, stdout, stderr):
+    def __init__(self, argv, rc, seconds, maxrss_kb, stdout, stderr, cpu=None):
         self.argv, self.rc, self.seconds = argv, rc, seconds
         self.maxrss_kb, self.stdout, self.stderr = maxrss_kb, stdout, stderr
+        self.cpu = cpu  # user + system seconds of the process and the children it reaped
 
     @property
     def ok(self):
@@ -157,7 +158,8 @@ SPAWN_HELPER_C = r"""
 #include <unistd.h>
 
 /* spawnrss PROG ARGS...: fork, exec PROG, wait4; report on fd 3
-   "<child pid>\n" then "<wait status> <wall ns> <ru_maxrss KiB>\n". */
+   "<child pid>\n" then
+   "<wait status> <wall ns> <ru_maxrss KiB> <user+system CPU us>\n". */
 int main(int argc, char **argv)
 {
     struct timespec t0, t1;
@@ -182,9 +184,11 @@ int main(int argc, char **argv)
     if (wait4(pid, &status, 0, &ru) < 0)
         return 125;
     clock_gettime(CLOCK_MONOTONIC, &t1);
-    n = snprintf(buf, sizeof buf, "%d %lld %ld\n", status,
+    n = snprintf(buf, sizeof buf, "%d %lld %ld %lld\n", status,
                  (long long)(t1.tv_sec - t0.tv_sec) * 1000000000LL + (t1.tv_nsec - t0.tv_nsec),
-                 ru.ru_maxrss);
+                 ru.ru_maxrss,
+                 (long long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000LL
+                     + ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
     return write(3, buf, n) == n ? 0 : 126;
 }
 """
@@ -247,10 +251,10 @@ def invoke(argv, scratch, timeout=CALL_TIMEOUT):
         if not SPAWN_HELPER:
             return Call(argv, os.waitstatus_to_exitcode(status), t1 - t0, None, stdout, stderr)
         lines = res.read().decode().split()
-        if os.waitstatus_to_exitcode(status) != 0 or len(lines) != 4:
+        if os.waitstatus_to_exitcode(status) != 0 or len(lines) != 5:
             return Call(argv, f"helper failed ({status})", t1 - t0, None, stdout, stderr)
-        _, wstatus, ns, maxrss = (int(x) for x in lines)
-        return Call(argv, os.waitstatus_to_exitcode(wstatus), ns / 1e9, maxrss, stdout, stderr)
+        _, wstatus, ns, maxrss, cpu_us = (int(x) for x in lines)
+        return Call(argv, os.waitstatus_to_exitcode(wstatus), ns / 1e9, maxrss, stdout, stderr, cpu_us / 1e6)
     finally:
         out.close()
         err.close()
@@ -271,7 +275,8 @@ def _kill_stuck(helper_pid, res):
 
 def wait_gone(pid, timeout=10.0):
     """Wait until *pid* has exited (pidfd), then reap it if it is our child
-    (we are the subreaper, so container inits end up here)."""
+    (we are the subreaper, so container inits end up here): a zombie left
+    unreaped could still look alive to a runtime's status check."""
     try:
         fd = os.pidfd_open(pid)
     except ProcessLookupError:
@@ -280,10 +285,11 @@ def wait_gone(pid, timeout=10.0):
         ready, _, _ = select.select([fd], [], [], timeout)
     finally:
         os.close(fd)
-    try:
-        os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
+    if ready and ppid_of(pid) == os.getpid():
+        try:
+            os.waitpid(pid, 0)  # it has exited: this does not block
+        except ChildProcessError:
+            pass
     return bool(ready)
 
 
@@ -394,8 +400,8 @@ def pyrunc_install_facts(interpreter):
         "import json, importlib.metadata as m, importlib.util as u\n"
         "d = m.distribution('pyrunc'); t = d.read_text('direct_url.json')\n"
         "s = u.find_spec('pyrunc')\n"
-        "print(json.dumps({'version': d.version, 'editable': bool(t and json.loads(t).get('dir_info', {}).get('editable')),"
-        " 'location': s.origin if s else None}))\n"
+        "editable = bool(t and json.loads(t).get('dir_info', {}).get('editable'))\n"
+        "print(json.dumps({'version': d.version, 'editable': editable, 'location': s.origin if s else None}))\n"
     )
     try:
         out = subprocess.run([interpreter, "-I", "-c", code], capture_output=True, text=True,
@@ -403,6 +409,20 @@ def pyrunc_install_facts(interpreter):
         return json.loads(out.stdout)
     except Exception as e:  # the report says what it could not learn
         return {"version": "?", "editable": None, "location": f"unknown ({e})"}
+
+
+def checkout_state(repo):
+    """'<commit> (+N uncommitted changes)' of the checkout, or None."""
+    try:
+        head = subprocess.run(["git", "-C", repo, "log", "-1", "--format=%h %s"], capture_output=True,
+                              text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", repo, "status", "--porcelain", "--", "pyrunc", "csrc", "specs"],
+                               capture_output=True, text=True, timeout=10).stdout.splitlines()
+    except OSError:
+        return None
+    if not head:
+        return None
+    return f"{head}" + (f" (+{len(dirty)} uncommitted changes under pyrunc/ csrc/ specs/)" if dirty else "")
 
 
 def runtime_version(binary):
@@ -547,6 +567,7 @@ def measure_floor(interp, samples, scratch):
         if call.ok:
             samples.add(label, "python", call.seconds)
             samples.add("rss:" + label, "python", call.maxrss_kb)
+            samples.add("cpu:" + label, "python", call.cpu)
 
 
 def measure_run(rt, ctx, samples):
@@ -555,6 +576,7 @@ def measure_run(rt, ctx, samples):
     if call.ok:
         samples.add("run", rt.name, call.seconds)
         samples.add("rss:run", rt.name, call.maxrss_kb)
+        samples.add("cpu:run", rt.name, call.cpu)
     else:
         rt.fail("run", call)
         rt.force_delete(cid, ctx.scratch)
@@ -566,6 +588,7 @@ def timed(rt, ctx, samples, measure, argv):
     if call.ok:
         samples.add(measure, rt.name, call.seconds)
         samples.add("rss:" + measure, rt.name, call.maxrss_kb)
+        samples.add("cpu:" + measure, rt.name, call.cpu)
     else:
         rt.fail(measure, call)
     return call
@@ -598,8 +621,8 @@ def measure_lifecycle(rt, ctx, samples):
         if "exec" not in rt.unsupported and start.ok:
             timed(rt, ctx, samples, "exec", rt.cmd("exec", cid, "/bin/true"))
         kill = timed(rt, ctx, samples, "kill", rt.cmd("kill", cid, "KILL"))
-        if kill.ok and pid:
-            wait_gone(pid)
+        if kill.ok and pid and not wait_gone(pid):
+            rt.fail("kill", Call([], "timeout", 10.0, None, "", f"pid {pid} still alive 10 s after kill KILL"))
         delete = timed(rt, ctx, samples, "delete", rt.cmd("delete", cid))
         if not delete.ok:
             rt.force_delete(cid, ctx.scratch)
@@ -619,9 +642,11 @@ def measure_sequential(rt, ctx, samples, count):
             rt.fail("sequential", call)
     total = time.perf_counter() - t0
     reap_orphans()
-    if not failed:
-        samples.add("sequential", rt.name, total)
-    else:
+    # A failed run still took its time: keep the total, report the failures
+    # in the header and count only the runs that succeeded in the rate.
+    samples.add("sequential", rt.name, total)
+    samples.add("sequential_rate", rt.name, (count - failed) / total)
+    if failed:
         for cid, _ in bundles:
             if os.path.isdir(os.path.join(rt.root, cid)):
                 rt.force_delete(cid, ctx.scratch)
@@ -830,10 +855,7 @@ class Report:
                 if not walls:
                     cells.append(self.missing(key, n))
                     continue
-                if key == "sequential":
-                    rates[n] = self.args.sequential / median(walls)
-                else:
-                    rates[n] = median(self.samples.get("concurrent_rate", n))
+                rates[n] = median(self.samples.get(key + "_rate", n))
                 cell = f"{fmt_ms(median(walls))} = {fmt_rate(rates[n])}"
                 rt = next(r for r in self.runtimes if r.name == n)
                 if rt.failure_counts.get(key):
@@ -865,6 +887,24 @@ class Report:
         rows.append(["python3 -I -S -c pass"] + [_cell(self.samples.get("rss:floor", "python"), fmt_mb)]
                     + [""] * (len(self.names) - 1) + ["", "", ""])
         return render_table(headers, rows)
+
+    def cpu_table(self):
+        """CPU time is what a busy machine disturbs least: wall time waits
+        for the scheduler, CPU time mostly does not."""
+        floor = self.med("cpu:floor", "python")
+        headers = ["CPU user+sys, median (p90)"] + self.names + ["pyrunc/runc", "pyrunc/crun", "pyrunc/floor"]
+        rows = []
+        for verb in RSS_ROWS:
+            key = "cpu:" + verb
+            p = self.med(key, "pyrunc")
+            rows.append([f"`{verb}`"] + [self.cell(key, n, fmt_ms) for n in self.names]
+                        + [fmt_ratio(ratio(p, self.med(key, "runc"))), fmt_ratio(ratio(p, self.med(key, "crun"))),
+                           fmt_ratio(ratio(p, floor))])
+        rows.append(["python3 -I -S -c pass"] + [_cell(self.samples.get("cpu:floor", "python"), fmt_ms)]
+                    + [""] * (len(self.names) - 1) + ["", "", "1.00x"])
+        return ("CPU time of each call (the process and the children it reaped: for `run` that includes the "
+                "container's init, for `create` the intermediate child but not the init):\n\n"
+                + render_table(headers, rows))
 
     def importtime_section(self, imports, top=15):
         if not imports:
@@ -902,17 +942,20 @@ class Report:
             f"cgroup {'v1 hybrid' if cgroup_v1_hybrid() else 'v2 or other'}",
             f"- load average (1 min) at start {c.load_start:.2f}, at end {c.load_end:.2f}",
             f"- iterations: {self.args.iterations} (interleaved, rotating order), "
-            f"{self.args.sequential} sequential runs x {self.args.rounds} round(s), "
-            f"{self.args.concurrent} concurrent x {self.args.rounds} round(s)",
+            f"{self.args.sequential} sequential runs x {self.args.sequential_rounds} round(s), "
+            f"{self.args.concurrent} concurrent x {self.args.concurrent_rounds} round(s)",
         ]
         for rt in self.runtimes:
             if rt.name == "pyrunc":
                 f = c.pyrunc_facts
-                kind = {True: "EDITABLE install", False: "non-editable install"}.get(f.get("editable"), "install kind unknown")
+                kind = {True: "EDITABLE install", False: "non-editable install"}.get(
+                    f.get("editable"), "install kind unknown")
                 lines.append(f"- pyrunc: `{rt.binary}` -> launcher `{c.launcher}`, interpreter `{c.interp}` "
                              f"(pyrunc {f.get('version')}, {kind}, package at `{f.get('location')}`)")
             else:
                 lines.append(f"- {rt.name}: `{rt.binary}` ({c.versions.get(rt.name)})")
+        if c.checkout:
+            lines.append(f"- checkout: {c.checkout}")
         lines.append(f"- floor: `{c.interp} -I -S -c pass`")
         for note in c.notes:
             lines.append(f"- note: {note}")
@@ -931,6 +974,7 @@ class Report:
             "Wall time per CLI call (spawn to exit), median and (p90); ratios are of medians. "
             "The floor is the interpreter's own start-up, measured in the same iterations.\n",
             self.time_table(),
+            self.cpu_table(),
             self.rss_table(),
         ]
         if imports:
@@ -977,16 +1021,17 @@ def parse_args(argv):
     ap.add_argument("--iterations", type=int, help="interleaved iterations (default 30, quick 5)")
     ap.add_argument("--sequential", type=int, help="runs in the sequential block (default 100, quick 10)")
     ap.add_argument("--concurrent", type=int, default=20, help="containers created+started at once")
-    ap.add_argument("--rounds", type=int, help="rounds of the sequential and concurrent blocks (default 3, quick 1)")
-    ap.add_argument("--importtime-reps", type=int, help="repetitions per verb under -X importtime (default 3, quick 1)")
+    ap.add_argument("--sequential-rounds", type=int, default=1, help="rounds of the sequential block")
+    ap.add_argument("--concurrent-rounds", type=int, help="rounds of the concurrent block (default 3, quick 1)")
+    ap.add_argument("--importtime-reps", type=int, help="repetitions per verb under -X importtime (default 5, quick 1)")
     ap.add_argument("--profile", action="store_true", help="append cProfile of pyrunc state and run")
     ap.add_argument("--output", metavar="FILE", help="also write the markdown report to FILE")
     args = ap.parse_args(argv)
     quick = args.quick
     args.iterations = args.iterations or (5 if quick else 30)
     args.sequential = args.sequential or (10 if quick else 100)
-    args.rounds = args.rounds or (1 if quick else 3)
-    args.importtime_reps = args.importtime_reps or (1 if quick else 3)
+    args.concurrent_rounds = args.concurrent_rounds or (1 if quick else 3)
+    args.importtime_reps = args.importtime_reps or (1 if quick else 5)
     return args
 
 
@@ -1022,6 +1067,11 @@ def main(argv=None):
     if not ctx.interp:
         sys.exit(f"bench.py: {ctx.launcher} has no #! line naming an interpreter")
     ctx.pyrunc_facts = pyrunc_install_facts(ctx.interp)
+    # Which source the numbers are of: only known when pyrunc was built here
+    # or is an editable install of this checkout.
+    location = ctx.pyrunc_facts.get("location") or ""
+    from_here = args.build_pyrunc or location.startswith(os.path.join(repo, ""))
+    ctx.checkout = checkout_state(repo) if from_here else None
     for name, path in binaries.items():
         if name != "pyrunc":
             ctx.versions[name] = runtime_version(path)
@@ -1075,10 +1125,11 @@ def main(argv=None):
             for rt in rotated(runtimes, i + 1):
                 measure_lifecycle(rt, ctx, samples)
             progress(f"iteration {i + 1}/{args.iterations}")
-        for r in range(args.rounds):
+        for r in range(args.sequential_rounds):
             for rt in rotated(runtimes, r):
                 measure_sequential(rt, ctx, samples, args.sequential)
                 progress(f"sequential round {r + 1}: {rt.name}")
+        for r in range(args.concurrent_rounds):
             for rt in rotated(runtimes, r):
                 measure_concurrent(rt, ctx, samples, args.concurrent)
                 progress(f"concurrent round {r + 1}: {rt.name}")

@@ -6,8 +6,9 @@
 Each snippet runs as ``PY -I -S -c SNIPPET`` (PY defaults to the interpreter
 in the shebang of ``pyrunc`` on PATH, with that venv's site-packages put on
 sys.path by the snippet's prologue, not by ``site``), interleaved with the
-others and with ``pass`` n times; the report is the median wall time and the
-median minus ``pass``.  Wall times come from the same spawn helper as
+others and with ``pass`` n times; the report is the median wall time, and
+the medians of wall time, CPU time (user+sys, steadier on a busy machine) and
+peak RSS minus those of ``pass``.  Wall times come from the same spawn helper as
 bench.py, so they are fork-to-reap of the interpreter alone.
 
 Without snippets it measures the modules pyrunc's short verbs import today.
@@ -75,27 +76,32 @@ def main(argv=None):
         prologue = f"import sys; sys.path.append({site_packages(interp)!r}); "
         cases = ["pass"] + snippets
         times = {c: [] for c in cases}
+        cpu = {c: [] for c in cases}
         rss = {c: [] for c in cases}
         for i in range(args.n):
             for c in bench.rotated(cases, i):
                 call = bench.invoke([interp, "-I", "-S", "-c", prologue + c], scratch)
                 if call.ok:
                     times[c].append(call.seconds)
+                    cpu[c].append(call.cpu)
                     rss[c].append(call.maxrss_kb)
                 elif i == 0:
                     print(f"{c!r} failed: {call.error()}", file=sys.stderr)
         floor = median(times["pass"])
+        cpu_floor = median(cpu["pass"]) if cpu["pass"] and cpu["pass"][0] is not None else None
         rows = []
         for c in cases:
             if not times[c]:
-                rows.append([f"`{c}`", "failed", "", "", ""])
+                rows.append([f"`{c}`", "failed", "", "", "", ""])
                 continue
             m = median(times[c])
             extra_rss = median(rss[c]) - median(rss["pass"]) if rss[c][0] is not None else None
-            rows.append([f"`{c}`", fmt_ms(m), fmt_ms(percentile(times[c], 90)),
-                         f"+{(m - floor) * 1000:.1f} ms", "" if extra_rss is None else f"+{extra_rss / 1024:.1f} MB"])
+            extra_cpu = "" if cpu_floor is None else f"+{(median(cpu[c]) - cpu_floor) * 1000:.1f} ms"
+            rows.append([f"`{c}`", fmt_ms(m), fmt_ms(percentile(times[c], 90)), f"+{(m - floor) * 1000:.1f} ms",
+                         extra_cpu, "" if extra_rss is None else f"+{extra_rss / 1024:.1f} MB"])
         print(f"interpreter: {interp} -I -S, n={args.n} interleaved, load average {os.getloadavg()[0]:.2f}\n")
-        print(render_table(["snippet", "median", "p90", "over `pass`", "RSS over `pass`"], rows))
+        print(render_table(["snippet", "median", "p90", "wall over `pass`", "CPU over `pass`",
+                            "RSS over `pass`"], rows))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

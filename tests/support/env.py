@@ -276,11 +276,19 @@ class TestEnv:
         sandbox = sorted(os.listdir(self.sandbox))
         if set(sandbox) - {"root", "canary"} or "canary" not in sandbox:
             problems.append(f"files appeared/vanished next to the state root: {sandbox}")
+        # a paused container's tasks only die once thawed
+        leaks.thaw(leaks.find_cgroups(self.token))
         alive = {p: s for p, s in self.pids.items() if proc.is_alive(p, s)}
         if alive:
             problems.append("container processes still alive: "
                             + ", ".join(f"{p} {proc.cmdline(p)}" for p in alive))
             for p, s in alive.items():
+                leaks.kill_pid(p, s)
+        strays = [(p, s) for p, s in leaks.processes_referencing(self.tmp) if p not in alive]
+        if strays:
+            problems.append("processes still using the test's files: "
+                            + ", ".join(f"{p} {proc.cmdline(p)}" for p, _ in strays))
+            for p, s in strays:
                 leaks.kill_pid(p, s)
         cgroups = leaks.find_cgroups(self.token)
         if cgroups:

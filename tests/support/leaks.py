@@ -65,6 +65,37 @@ def mounts_under(prefix):
     return points
 
 
+def processes_referencing(prefix):
+    """Live processes whose command line, cwd, root or open files name a
+    path under *prefix* (the test's own temporary directory): a container
+    init orphaned before the test learned its pid still holds the test's
+    stdio files and bundle.  The calling process is never listed."""
+    prefix = str(prefix).rstrip("/") + "/"
+    me = os.getpid()
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        pid = int(entry)
+        try:
+            hit = prefix in Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if not hit:
+                links = [f"/proc/{pid}/cwd", f"/proc/{pid}/root"]
+                links += [f"/proc/{pid}/fd/{fd}" for fd in os.listdir(f"/proc/{pid}/fd")]
+                for link in links:
+                    try:
+                        if (os.readlink(link) + "/").startswith(prefix):
+                            hit = True
+                            break
+                    except OSError:
+                        continue
+        except OSError:
+            continue
+        if hit and proc.is_alive(pid):
+            found.append((pid, proc.start_time(pid)))
+    return found
+
+
 def pids_in_cgroup(path):
     try:
         return [int(p) for p in (Path(path) / "cgroup.procs").read_text().split()]
@@ -81,12 +112,27 @@ def kill_pid(pid, started=None):
             pass
 
 
+def thaw(dirs):
+    """Thaw the test's own frozen cgroups (a paused container): a SIGKILL
+    is not delivered to a frozen task until its cgroup thaws."""
+    for d in dirs:
+        for name, value in (("freezer.state", "THAWED"), ("cgroup.freeze", "0")):
+            f = Path(d) / name
+            if f.exists():
+                try:
+                    f.write_text(value)
+                except OSError:
+                    pass
+
+
 def force_remove_cgroups(dirs, timeout=5.0):
-    """Kill what runs in the test's own cgroups, then rmdir them deepest
-    first.  Returns the directories that could not be removed."""
+    """Kill what runs in the test's own cgroups (thawing them first), then
+    rmdir them deepest first.  Returns the directories that could not be
+    removed."""
     for d in dirs:
         for pid in pids_in_cgroup(d):
             kill_pid(pid)
+    thaw(dirs)
     left = sorted(set(dirs), key=lambda p: len(p.parts), reverse=True)
     deadline = time.monotonic() + timeout
     while left and time.monotonic() < deadline:
