@@ -170,13 +170,24 @@ class Container:
 
     # -- kill --------------------------------------------------------------
     def kill(self, sig, all_processes=False):
+        """runc 1.1's semantics, which containerd and podman depend on:
+        ``--all`` on a stopped container still signals whatever is left in
+        its cgroup and succeeds; otherwise a stopped container is the error
+        "container not running" (the words containerd matches); SIGKILL to a
+        paused container thaws it, or the kill would never land."""
         status = self.status()
         if not st.can_kill(status):
-            raise InvalidState(f"container {self.id} is not running (status: {status})")
+            if all_processes:
+                if self.cgroups.exists():
+                    self.cgroups.signal_all(sig)
+                return
+            raise InvalidState("container not running")
         if all_processes:
             self.cgroups.signal_all(sig)
         else:
             signal_process(self.pid, self.record.get("init_start_time"), sig)
+        if sig == _signal.SIGKILL and status == st.PAUSED:
+            self.cgroups.set_frozen(False)
 
     # -- delete ------------------------------------------------------------
     def delete(self, force=False):

@@ -21,7 +21,7 @@ from pyrunc.errors import PyruncError
 from pyrunc.process import console, fds, final_exec, sync
 from pyrunc.process.errors import describe
 from pyrunc.rootfs import devices, mounts, paths, pivot, special
-from pyrunc.security import capabilities
+from pyrunc.security import apparmor, capabilities, seccomp, selinux
 from pyrunc.spec import passwd
 
 DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -30,8 +30,9 @@ DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 class Init:
     """Mutable state shared by the steps (fds, the resolved program)."""
 
-    def __init__(self, plan, chan, fifo_fd, console_fd, stub_fd):
+    def __init__(self, plan, chan, fifo_fd, console_fd, stub_fd, listener_fd=None):
         self.stub_fd = stub_fd
+        self.listener_fd = listener_fd  # connected to linux.seccomp.listenerPath
         self.plan = plan
         self.proc = plan.process
         self.chan = chan
@@ -60,6 +61,7 @@ class Init:
 
     def keyring(self):
         if not self.plan.no_new_keyring:
+            selinux.set_key_label(self.proc.selinux_label)  # the keyring gets the process's label
             L.keyctl_join_session(f"_ses.{self.plan.id}")
 
     def oom_score_adj(self):
@@ -195,7 +197,9 @@ class Init:
         os.setresgid(self.proc.gid, self.proc.gid, self.proc.gid)
         os.setresuid(self.proc.uid, self.proc.uid, self.proc.uid)
         capabilities.set_keepcaps(False)
-        capabilities.apply_sets(self.proc.caps)
+        # + CAP_SYS_ADMIN until execve when it is needed to load seccomp
+        capabilities.apply_sets(seccomp.caps_until_exec(self.proc.caps, self.proc.no_new_privileges,
+                                                        self.plan.seccomp))
 
     def cwd(self):
         try:
@@ -222,6 +226,8 @@ class Init:
 
     def close_fds(self):
         keep = {0, 1, 2, self.chan.fileno(), self.stub_fd}
+        if self.listener_fd is not None:
+            keep.add(self.listener_fd)
         if self.fifo_fd is not None:
             keep.add(self.fifo_fd)
         keep.update(range(3, 3 + self.plan.preserve_fds))
@@ -259,62 +265,102 @@ class Init:
             os.close(fifo)
             fifo = None
             try:
-                hooks.run_all(self.plan.hooks, ("startContainer",), msg["state"])
+                hooks.run_all(self.plan.hooks, ("startContainer",), msg["state"], execve=self.hook_execve())
             except hooks.HookError as e:
                 # start has returned already: stderr is the only one left to tell
                 os.write(2, f"pyrunc: {e}\n".encode())
                 os._exit(1)
-        self.final_exec(fifo)
+        self.final_exec(fifo, msg["state"])
 
-    def final_exec(self, fifo=None):
+    def lsm(self):
+        """The LSM labels pyrunc-init applies to the program's execve."""
+        return {"apparmor": self.proc.apparmor_profile, "selinux": self.proc.selinux_label}
+
+    def hook_execve(self):
+        """startContainer hooks run in the container as confined as its
+        program, as in runc: AppArmor, SELinux and seccomp are applied in
+        the hook's own process, right before its execve."""
+        load = seccomp.hook_execve(self.plan.seccomp, self.proc.no_new_privileges)
+
+        def execve(path, args, env):
+            apparmor.apply_on_exec(self.proc.apparmor_profile)
+            selinux.set_exec_label(self.proc.selinux_label)
+            load(path, args, env)
+        return execve
+
+    def final_exec(self, fifo=None, state=None):
+        filt = self.plan.seccomp
+        message = None
+        if filt is not None and filt.notify:
+            message = seccomp.listener_message(filt, state["pid"], state)
         try:
-            final_exec.exec_stub(self.stub_fd, self.program, list(self.proc.args), self.env, fifo_fd=fifo)
+            seccomp.exec_stub(filt, self.stub_fd, self.program, list(self.proc.args), self.env, fifo_fd=fifo,
+                              no_new_privs=self.proc.no_new_privileges, listener_fd=self.listener_fd,
+                              message=message, lsm=self.lsm())
         except OSError as e:
-            os.write(2, f"pyrunc: exec {self.proc.args[0]}: {e.strerror}\n".encode())
+            os.write(2, f"pyrunc: exec {self.proc.args[0]}: {_lower(e.strerror)}\n".encode())
             os._exit(127)
 
 
+def _lower(strerror):
+    """Go's spelling of an errno ("permission denied"): podman and docker
+    match these words case-sensitively to pick exit codes 126/127."""
+    return strerror[:1].lower() + strerror[1:]
+
+
 def find_executable(name, path_env):
-    """runc's LookPath: a name with a slash is used as given; otherwise the
-    first executable regular file along PATH (the container's)."""
+    """Go's exec.LookPath, as runc uses it, with its error words: a name
+    with a slash is used as given; otherwise the first executable regular
+    file along PATH (the container's)."""
     if "/" in name:
-        candidates = [name]
-    else:
-        candidates = [os.path.join(d or ".", name) for d in path_env.split(":")]
-    for c in candidates:
+        try:
+            st = os.stat(name)
+        except OSError as e:
+            raise PyruncError(f'exec: "{name}": stat {name}: {_lower(e.strerror)}') from None
+        if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
+            return name
+        raise PyruncError(f'exec: "{name}": permission denied')
+    for d in path_env.split(":"):
+        c = os.path.join(d or ".", name)
         try:
             st = os.stat(c)
         except OSError:
             continue
         if stat.S_ISREG(st.st_mode) and st.st_mode & 0o111:
             return c
-    if "/" in name:
-        raise PyruncError(f'exec: "{name}": no such file or directory (or not executable)')
     raise PyruncError(f'exec: "{name}": executable file not found in $PATH')
 
 
-def run_exec(plan, chan, stub_fd, console_fd=None):
+def run_exec(plan, chan, stub_fd, console_fd=None, listener_fd=None):
     """exec: the same process steps in the container's namespaces, then
     READY and execve.  The channel is close-on-exec, so the parent reads
-    EOF when execve succeeded and an ERROR when it did not."""
-    init = Init(plan, chan, None, console_fd, stub_fd)
+    EOF when execve succeeded and an ERROR when it did not.  With a
+    seccomp notify rule, the parent first sends the container process
+    state for the agent (it alone knows our pid on the host)."""
+    init = Init(plan, chan, None, console_fd, stub_fd, listener_fd)
     step = "start"
     try:
         for step in Init.EXEC_STEPS:
             getattr(init, step)()
         step = "exec"
         chan.send(sync.READY)
+        message = None
+        if plan.seccomp is not None and plan.seccomp.notify:
+            msg, _ = chan.expect(sync.SECCOMP_STATE, who="pyrunc")
+            message = msg["message"].encode()
         fds.mark_cloexec_from(3 + plan.preserve_fds)
-        final_exec.exec_stub(stub_fd, init.program, list(plan.process.args), init.env)
+        seccomp.exec_stub(plan.seccomp, stub_fd, init.program, list(plan.process.args), init.env,
+                          no_new_privs=plan.process.no_new_privileges, listener_fd=listener_fd,
+                          message=message, lsm=init.lsm())
     except BaseException as e:
         chan.send_error(step.replace("_", " "), describe(e))
     finally:
         os._exit(1)
 
 
-def run(plan, chan, fifo_fd, stub_fd, console_fd=None):
+def run(plan, chan, fifo_fd, stub_fd, console_fd=None, listener_fd=None):
     """Never returns: execve()s the container's process or exits 1."""
-    init = Init(plan, chan, fifo_fd, console_fd, stub_fd)
+    init = Init(plan, chan, fifo_fd, console_fd, stub_fd, listener_fd)
     step = "start"
     try:
         for step in Init.STEPS:
