@@ -15,6 +15,9 @@ from pyrunc.state import status as st
 from pyrunc.state.store import StateDir
 
 
+START_ERR = "start.err"  # a startContainer hook's failure, for start to report
+
+
 class Container:
     """A container loaded from its locked state directory."""
 
@@ -94,13 +97,47 @@ class Container:
         finally:
             os.close(fd)
         self.sd.remove_fifo()
+        try:
+            self._wait_for_exec()
+        except PyruncError:
+            if notify is not None:
+                notify.close()
+            raise
         if notify is not None:
             try:
                 activation.relay_ready(notify, host_socket, self.pid, lambda: self.status() != st.STOPPED)
             finally:
                 notify.close()
         from pyrunc import hooks
-        hooks.run_logged(self.record["config"].get("hooks"), "poststart", self.hook_state(st.RUNNING), logger)
+        try:
+            hooks.run_all(self.record["config"].get("hooks"), ("poststart",), self.hook_state(st.RUNNING))
+        except hooks.HookError as e:
+            # runtime.md lifecycle step 9: generate an error and stop the container
+            signal_process(self.pid, self.record.get("init_start_time"), _signal.SIGKILL)
+            raise PyruncError(f"{e} (the container was stopped)") from None
+
+    def _wait_for_exec(self):
+        """Return once the init has exec'd the user's program, so poststart
+        hooks really run after it (config.md): until then its executable is
+        one of our sealed memfds (the interpreter running startContainer
+        hooks, or pyrunc-init).  If the init dies instead, report why."""
+        path = f"/proc/{self.pid}/exe"
+        while procfs.is_running(self.pid, self.record.get("init_start_time")):
+            try:
+                if not os.readlink(path).startswith("/memfd:pyrunc-"):
+                    return
+            except OSError:
+                break
+            time.sleep(0.0005)
+        # Gone: either the program ran and already exited (fine: its status
+        # is its parent's to collect), or a startContainer hook failed.
+        try:
+            with open(os.path.join(self.sd.path, START_ERR)) as f:
+                why = f.read().strip()
+        except OSError:
+            why = ""
+        if why:
+            raise PyruncError(f"container {self.id} failed to start: {why}")
 
     def hook_state(self, status):
         r = self.record
@@ -272,7 +309,8 @@ def _init_main(plan):
     from pyrunc.process import init
 
     def main(chan, fds):
-        init.run(plan, chan, fds["fifo"], fds["stub"], fds.get("console"), fds.get("seccomp_listener"))
+        init.run(plan, chan, fds["fifo"], fds["stub"], fds.get("console"), fds.get("seccomp_listener"),
+                 fds.get("start_err"))
     return main
 
 
@@ -323,6 +361,8 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
     console_sock = own_end = None
     if terminal:
         console_sock, own_end = _console_pair(console_socket)
+    bundle_state = {"ociVersion": OCI_VERSION, "id": cid, "bundle": bundle,
+                    "annotations": config.get("annotations") or {}}
     sd = StateDir.create(root, cid)
     spawned = None
     try:
@@ -337,12 +377,13 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
         fifo_fd = os.open(sd.fifo_path, os.O_RDWR | os.O_CLOEXEC)  # the init's until start
         stub_fd = sealed_stub()
         pass_fds = {"fifo": fifo_fd, "stub": stub_fd}
+        if plan.hooks.get("startContainer"):
+            pass_fds["start_err"] = os.open(os.path.join(sd.path, START_ERR), os.O_WRONLY | os.O_CREAT
+                                            | os.O_TRUNC | os.O_CLOEXEC, 0o600)
         if listener is not None:
             pass_fds["seccomp_listener"] = listener.fileno()
         if console_sock:
             pass_fds["console"] = console_sock.fileno()
-        bundle_state = {"ociVersion": OCI_VERSION, "id": cid, "bundle": bundle,
-                        "annotations": config.get("annotations") or {}}
 
         def on_hooks(pid):
             state = dict(bundle_state, status=st.CREATING, pid=pid)
@@ -355,6 +396,8 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
         finally:
             os.close(fifo_fd)
             os.close(stub_fd)
+            if "start_err" in pass_fds:
+                os.close(pass_fds["start_err"])
             if listener is not None:
                 listener.close()
         record = {
@@ -385,6 +428,9 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
             manager.destroy()
         except PyruncError as e:
             logger.error(f"cleanup after failed create: {e}")
+        # runtime.md lifecycle: a failed create still ends with poststop
+        hooks.run_logged(config.get("hooks"), "poststop",
+                         dict(bundle_state, status=st.STOPPED, pid=0), logger)
         sd.remove()
         raise
     finally:

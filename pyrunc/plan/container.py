@@ -5,10 +5,14 @@ import os
 from pyrunc.record import record
 
 from pyrunc.errors import ConfigError
+from pyrunc.log import logger
 from pyrunc.plan.mounts import plan_mounts, root_propagation
 from pyrunc.plan.namespaces import plan_namespaces
 from pyrunc.plan.process import plan_process
+from pyrunc.plan.seccomp import plan_seccomp
 from pyrunc.rootfs.devices import plan_devices
+from pyrunc.security import selinux
+from pyrunc.security.seccomp import compile_filter
 
 
 @record
@@ -33,6 +37,7 @@ class ContainerPlan:
     readonly_paths: tuple
     process: object         # ProcessPlan
     hooks: dict             # config.hooks ({} when none)
+    seccomp: object = None  # security.seccomp.Filter (compiled BPF) or None
 
     @property
     def in_userns(self):
@@ -58,7 +63,7 @@ def rootfs_path(config, bundle):
 
 def build(config, bundle, cid, *, cgroup_mount, no_pivot=False, no_new_keyring=False, preserve_fds=0):
     linux = config.get("linux") or {}
-    mounts = plan_mounts(config)
+    mounts = selinux.label_mounts(plan_mounts(config), linux.get("mountLabel"))
     dev_bound = any(m.destination.rstrip("/") == "/dev" and m.is_bind for m in mounts)
     return ContainerPlan(
         id=cid,
@@ -81,4 +86,5 @@ def build(config, bundle, cid, *, cgroup_mount, no_pivot=False, no_new_keyring=F
         readonly_paths=tuple(linux.get("readonlyPaths") or ()),
         process=plan_process(config),
         hooks=dict(config.get("hooks") or {}),
+        seccomp=compile_filter(plan_seccomp(config), logger),
     )

@@ -7,6 +7,8 @@ from pyrunc.record import record
 from pyrunc.errors import ConfigError, UsageError
 from pyrunc.plan.namespaces import FLAGS, NamespacePlan, plan_namespaces
 from pyrunc.plan.process import plan_process
+from pyrunc.plan.seccomp import plan_seccomp
+from pyrunc.security.seccomp import compile_filter
 
 
 @record
@@ -15,6 +17,7 @@ class ExecPlan:
     process: object          # ProcessPlan
     preserve_fds: int
     namespaces: NamespacePlan
+    seccomp: object = None   # the container's filter (security.seccomp.Filter), as runc
 
 
 def parse_user(text):
@@ -52,6 +55,10 @@ def process_from_flags(base, args, *, env=(), cwd="", user="", additional_gids=(
             raise UsageError("--additional-gids: expected numbers") from None
     proc["user"] = u
     if caps:
+        from pyrunc.security.capabilities import NUMBERS
+        unknown = [n for n in caps if n not in NUMBERS]
+        if unknown:
+            raise UsageError(f"--cap: unknown capability {', '.join(unknown)}")
         c = proc.setdefault("capabilities", {})
         for name in caps:
             # runc adds to bounding, effective and permitted only: never to
@@ -68,10 +75,20 @@ def process_from_flags(base, args, *, env=(), cwd="", user="", additional_gids=(
     return proc
 
 
+# What an exec'd process takes from the container when its process JSON
+# leaves it out (runc's newInitConfig): it is confined like the container.
+INHERITED = ("capabilities", "rlimits", "apparmorProfile", "selinuxLabel")
+
+
 def build(cid, container_config, process, preserve_fds=0):
     if not isinstance(process, dict):
         raise ConfigError("process: must be a JSON object")
-    proc_plan = plan_process({"process": process})
+    base = container_config.get("process") or {}
+    process = dict(process)
+    for key in INHERITED:
+        if key not in process and key in base:
+            process[key] = copy.deepcopy(base[key])
+    proc_plan = plan_process({"process": process, "linux": container_config.get("linux") or {}})
     types = plan_namespaces(container_config).types
     flags = 0
     for t in types:
@@ -81,4 +98,5 @@ def build(cid, container_config, process, preserve_fds=0):
         process=proc_plan,
         preserve_fds=preserve_fds,
         namespaces=NamespacePlan(0, (), frozenset(types), pidfd_flags=flags),
+        seccomp=compile_filter(plan_seccomp(container_config)),
     )

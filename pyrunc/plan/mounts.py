@@ -155,8 +155,7 @@ def plan_mounts(config):
 
 
 def root_propagation(config):
-    """The flag for linux.rootfsPropagation (runc's default: rslave)."""
+    """The flag for linux.rootfsPropagation, or 0 when unset (the host's
+    propagation is then cut to rslave while the rootfs is prepared)."""
     name = (config.get("linux") or {}).get("rootfsPropagation")
-    if not name:
-        return L.MS_SLAVE | L.MS_REC
-    return PROPAGATION[name]
+    return PROPAGATION[name] if name else 0

@@ -43,6 +43,8 @@ class ProcessPlan:
     personality: int = None
     cpus_initial: frozenset = None  # execCPUAffinity.initial: while the runtime works inside
     cpus_final: frozenset = None    # execCPUAffinity.final: for the container's program
+    apparmor_profile: str = None    # process.apparmorProfile (security/apparmor.py)
+    selinux_label: str = None       # process.selinuxLabel (security/selinux.py)
 
 
 def _limit(v):
@@ -57,7 +59,9 @@ def parse_cpus(text, where):
             part = part.strip()
             if not part:
                 continue
-            lo, _, hi = part.partition("-")
+            lo, dash, hi = part.partition("-")
+            if dash and not hi:
+                raise ValueError(part)
             cpus.update(range(int(lo), int(hi or lo) + 1))
     except ValueError:
         raise ConfigError(f"{where}: {text!r} is not a cpu list like 0-3,7") from None
@@ -98,9 +102,9 @@ def _personality(pers):
         return None
     domain = pers.get("domain")
     if domain not in PERSONALITY_DOMAINS:
-        raise ConfigError(f"process.personality.domain: unknown domain {domain!r}")
+        raise ConfigError(f"linux.personality.domain: unknown domain {domain!r}")
     if pers.get("flags"):
-        raise ConfigError("process.personality.flags: no flags are defined by the spec")
+        raise ConfigError("linux.personality.flags: no flags are defined by the spec")
     return PERSONALITY_DOMAINS[domain]
 
 
@@ -135,10 +139,24 @@ def plan_process(config):
         oom_score_adj=proc.get("oomScoreAdj"),
         scheduler=_scheduler(proc.get("scheduler")),
         io_priority=_io_priority(proc.get("ioPriority")),
-        personality=_personality(proc.get("personality")),
+        personality=_personality((config.get("linux") or {}).get("personality")),
         cpus_initial=_affinity(proc, "initial"),
         cpus_final=_affinity(proc, "final"),
+        apparmor_profile=_apparmor(proc.get("apparmorProfile")),
+        selinux_label=_selinux(proc.get("selinuxLabel")),
     )
+
+
+def _apparmor(profile):
+    from pyrunc.security import apparmor
+    apparmor.check(profile)  # an error on a host without AppArmor
+    return profile or None
+
+
+def _selinux(label):
+    from pyrunc.security import selinux
+    selinux.check(label)  # an error on a host without SELinux, as runc
+    return label or None
 
 
 def _warn(message):

@@ -73,11 +73,11 @@ FLAGS = {
     "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV": FLAG_WAIT_KILLABLE_RECV,
 }
 
-# Syscalls the runtime makes after the filter is loaded and before the
-# container's program runs (csrc/pyrunc_seccomp.c): a notify rule on one of
-# them would wait for an agent that has not received the listener yet.
+# Syscalls the runtime makes after loading the filter to deliver the
+# listener (csrc/pyrunc_seccomp.c): a notify rule on one of them would wait
+# for an agent that has no fd yet, or is still reading the state up to EOF.
 # runc refuses "write" for the same reason.
-AFTER_LOAD = ("sendmsg",)
+AFTER_LOAD = ("sendmsg", "shutdown")
 
 
 @record
@@ -181,7 +181,7 @@ def plan_seccomp(config):
             for name in names:
                 if name in AFTER_LOAD:
                     raise ConfigError(f"{rwhere}: SCMP_ACT_NOTIFY cannot be used for the {name} syscall "
-                                      "(pyrunc sends the listener fd with it after loading the filter)")
+                                      "(pyrunc delivers the listener fd with it after loading the filter)")
         indexes = [c[0] for c in conds]
         if len(set(indexes)) < len(indexes):
             warnings.append((f"{rwhere}.args", "several conditions on one argument: libseccomp cannot "

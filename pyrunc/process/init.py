@@ -33,6 +33,7 @@ class Init:
     def __init__(self, plan, chan, fifo_fd, console_fd, stub_fd, listener_fd=None):
         self.stub_fd = stub_fd
         self.listener_fd = listener_fd  # connected to linux.seccomp.listenerPath
+        self.start_err_fd = None  # <state>/start.err: where a startContainer hook failure goes
         self.plan = plan
         self.proc = plan.process
         self.chan = chan
@@ -108,6 +109,7 @@ class Init:
             pivot.pivot_root(self.plan.rootfs)
         os.close(self.root_fd)
         self.root_fd = os.open("/", os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
+        pivot.apply_root_propagation(self.plan.root_propagation)
 
     def console(self):
         if self.console_fd is not None:
@@ -230,6 +232,8 @@ class Init:
             keep.add(self.listener_fd)
         if self.fifo_fd is not None:
             keep.add(self.fifo_fd)
+        if self.start_err_fd is not None:
+            keep.add(self.start_err_fd)
         keep.update(range(3, 3 + self.plan.preserve_fds))
         fds.keep_only(keep)
 
@@ -239,12 +243,14 @@ class Init:
         "signals", "cpu_affinity", "close_fds",
     )
 
+    # execCPUAffinity is for exec'd processes only: config.md says it does
+    # not apply to the container's init process.
     STEPS = (
-        "seal_imports", "initial_cpu_affinity", "session", "not_dumpable", "keyring", "oom_score_adj",
+        "seal_imports", "session", "not_dumpable", "keyring", "oom_score_adj",
         "prepare_rootfs", "mount_all", "populate_dev", "create_hooks", "enter_root", "console",
         "hostname", "sysctl", "readonly_paths", "masked_paths", "readonly_root", "rlimits",
         "scheduling", "environment", "find_program", "user", "cwd", "umask", "no_new_privileges",
-        "signals", "cpu_affinity", "close_fds",
+        "signals", "close_fds",
     )
 
     # -- the end: wait for start, then become the container's process ------
@@ -267,8 +273,9 @@ class Init:
             try:
                 hooks.run_all(self.plan.hooks, ("startContainer",), msg["state"], execve=self.hook_execve())
             except hooks.HookError as e:
-                # start has returned already: stderr is the only one left to tell
-                os.write(2, f"pyrunc: {e}\n".encode())
+                # ``start`` is waiting for the exec; it reads why it failed here
+                if self.start_err_fd is not None:
+                    os.write(self.start_err_fd, str(e).encode())
                 os._exit(1)
         self.final_exec(fifo, msg["state"])
 
@@ -358,9 +365,10 @@ def run_exec(plan, chan, stub_fd, console_fd=None, listener_fd=None):
         os._exit(1)
 
 
-def run(plan, chan, fifo_fd, stub_fd, console_fd=None, listener_fd=None):
+def run(plan, chan, fifo_fd, stub_fd, console_fd=None, listener_fd=None, start_err_fd=None):
     """Never returns: execve()s the container's process or exits 1."""
     init = Init(plan, chan, fifo_fd, console_fd, stub_fd, listener_fd)
+    init.start_err_fd = start_err_fd
     step = "start"
     try:
         for step in Init.STEPS:

@@ -77,15 +77,25 @@ def create_devices(root_fd, devices, bind=False):
                 st = os.stat(name, dir_fd=dfd, follow_symlinks=False)
             except FileNotFoundError:
                 st = None
-            if st is not None:
-                if stat.S_ISLNK(st.st_mode) or stat.S_ISDIR(st.st_mode):
-                    raise DeviceError(f"{dev.path}: exists in the rootfs as a symlink or directory")
-                os.unlink(name, dir_fd=dfd)
             devnum = os.makedev(dev.major, dev.minor) if dev.type != "p" else 0
-            try:
-                os.mknod(name, _TYPES[dev.type] | dev.mode, devnum, dir_fd=dfd)
-            except OSError as e:
-                raise DeviceError(f"mknod {dev.path}: {e.strerror}") from None
+            if st is not None and (stat.S_IFMT(st.st_mode) != _TYPES[dev.type]
+                                   or (dev.type != "p" and st.st_rdev != devnum)):
+                if dev in DEFAULT_DEVICES and not (stat.S_ISLNK(st.st_mode) or stat.S_ISDIR(st.st_mode)):
+                    # the image's own stand-in for a default device: ours wins
+                    os.unlink(name, dir_fd=dfd)
+                    st = None
+                else:
+                    # config-linux.md: an existing file that does not match
+                    # a requested device MUST be an error (never replaced)
+                    raise DeviceError(f"linux.devices: {dev.path} already exists in the rootfs and is not "
+                                      f"the device {dev.type} {dev.major}:{dev.minor}")
+            if st is not None:
+                os.chmod(name, dev.mode, dir_fd=dfd)  # the same device node (checked above), not a link
+            else:
+                try:
+                    os.mknod(name, _TYPES[dev.type] | dev.mode, devnum, dir_fd=dfd)
+                except OSError as e:
+                    raise DeviceError(f"mknod {dev.path}: {e.strerror}") from None
             os.chown(name, dev.uid, dev.gid, dir_fd=dfd, follow_symlinks=False)
         finally:
             os.close(dfd)

@@ -55,8 +55,15 @@ def remount_bind(target, flags):
         L.mount(None, target, None, L.MS_REMOUNT | L.MS_BIND | flags | mount_flags_of(target))
 
 
-def prepare_root(rootfs, propagation):
-    """Make the rootfs a private-enough mount point of its own."""
+def prepare_root(rootfs, propagation=0):
+    """Make the rootfs a mount point of its own.  The container's copy of
+    the host's mounts gets linux.rootfsPropagation (rslave when unset, as
+    runc): "shared" keeps them peers of the host's, which is what lets a
+    mount made in the container under an rshared bind reach the host
+    (Kubernetes' bidirectional propagation).  "unbindable" would make the
+    rootfs bind below impossible; it is applied after pivot_root instead."""
+    if not propagation or propagation & L.MS_UNBINDABLE:
+        propagation = L.MS_SLAVE | L.MS_REC
     L.mount(None, "/", None, propagation)
     _make_parent_private(rootfs)
     L.mount(rootfs, rootfs, None, L.MS_BIND | L.MS_REC)

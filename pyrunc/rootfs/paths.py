@@ -30,38 +30,60 @@ def open_in_root(root_fd, path, flags=os.O_PATH, nofollow=False):
     return L.openat2(root_fd, rel, flags, 0, _RESOLVE)
 
 
+_MAX_HOPS = 40  # symlinks followed in one path, as the kernel's ELOOP limit
+
+
 def mkdir_all(root_fd, path, mode=0o755):
     """``mkdir -p`` inside the root; returns an O_PATH fd of the directory.
 
-    Each missing component is created with mkdirat() relative to an fd of
-    its already-resolved parent, so a symlink swapped in cannot redirect it.
+    The path is walked one component at a time: a symlink in the image is
+    read and its target walked instead, clamped to the root (``..`` never
+    climbs above it, an absolute target restarts at it), so a missing
+    directory behind a symlink is created inside the rootfs, never outside
+    (what runc does with securejoin's MkdirAllInRoot).  Each step opens its
+    parent with RESOLVE_NO_SYMLINKS, so a symlink swapped in meanwhile makes
+    it fail rather than escape.
     """
-    parts = _parts(path)
-    fd = os.dup(root_fd) if not parts else None
-    for i in range(len(parts)):
-        sub = "/".join(parts[: i + 1])
+    todo = _parts(path)
+    done = []
+    hops = 0
+    while todo:
+        comp = todo.pop(0)
+        if comp == "..":
+            done = done[:-1]
+            continue
+        parent = L.openat2(root_fd, "/".join(done) or ".", os.O_PATH | os.O_DIRECTORY, 0,
+                           _RESOLVE | L.RESOLVE_NO_SYMLINKS)
         try:
-            nfd = L.openat2(root_fd, sub, os.O_PATH | os.O_DIRECTORY, 0, _RESOLVE)
-        except FileNotFoundError:
-            parent = L.openat2(root_fd, "/".join(parts[:i]) or ".", os.O_PATH | os.O_DIRECTORY, 0, _RESOLVE)
             try:
-                os.mkdir(parts[i], mode, dir_fd=parent)
-            except FileExistsError:
-                pass  # a dangling symlink: the reopen below resolves or fails
-            finally:
-                os.close(parent)
-            nfd = L.openat2(root_fd, sub, os.O_PATH | os.O_DIRECTORY, 0, _RESOLVE)
-        except NotADirectoryError:
-            raise PathError(f"{'/' + sub}: not a directory") from None
-        if fd is not None:
-            os.close(fd)
-        fd = nfd
-    return fd
+                st = os.stat(comp, dir_fd=parent, follow_symlinks=False)
+            except FileNotFoundError:
+                os.mkdir(comp, mode, dir_fd=parent)
+                done.append(comp)
+                continue
+            if stat.S_ISLNK(st.st_mode):
+                hops += 1
+                if hops > _MAX_HOPS:
+                    raise PathError(f"{path}: too many levels of symbolic links")
+                target = os.readlink(comp, dir_fd=parent)
+                if target.startswith("/"):
+                    done = []
+                todo = _parts(target) + todo
+            elif stat.S_ISDIR(st.st_mode):
+                done.append(comp)
+            else:
+                raise PathError(f"{'/' + '/'.join(done + [comp])}: not a directory")
+        finally:
+            os.close(parent)
+    return L.openat2(root_fd, "/".join(done) or ".", os.O_PATH | os.O_DIRECTORY, 0,
+                     _RESOLVE | L.RESOLVE_NO_SYMLINKS)
 
 
-def make_file(root_fd, path, mode=0o644):
+def make_file(root_fd, path, mode=0o644, _hops=0):
     """Ensure *path* exists as a regular (or existing non-dir) file, creating
-    parents; returns an O_PATH fd to it.  Used for file bind-mount targets."""
+    parents; returns an O_PATH fd to it.  Used for file bind-mount targets.
+    A dangling image symlink at *path* gets its target created, inside the
+    root."""
     parts = _parts(path)
     if not parts:
         raise PathError("/: cannot be a file mount target")
@@ -79,7 +101,13 @@ def make_file(root_fd, path, mode=0o644):
             os.close(os.open(parts[-1], os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_CLOEXEC | os.O_NOFOLLOW,
                              mode, dir_fd=parent))
         except FileExistsError:
-            pass
+            st = os.stat(parts[-1], dir_fd=parent, follow_symlinks=False)
+            if stat.S_ISLNK(st.st_mode):
+                if _hops >= _MAX_HOPS:
+                    raise PathError(f"{path}: too many levels of symbolic links") from None
+                target = os.readlink(parts[-1], dir_fd=parent)
+                base = "" if target.startswith("/") else "/".join(parts[:-1])
+                return make_file(root_fd, base + "/" + target, mode, _hops + 1)
     finally:
         os.close(parent)
     return open_in_root(root_fd, path)
