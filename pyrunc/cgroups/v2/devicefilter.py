@@ -95,9 +95,9 @@ def program(rules):
         _insn(_LDX_MEM_W, R4, R1, 4),
         _insn(_LDX_MEM_W, R5, R1, 8),
     ]
-    # runc walks its sorted exceptions backwards; all have the same action,
-    # so only the instruction order (not the verdict) depends on it.
-    for rule in reversed(emu.exceptions()):
+    # exceptions in runc's sorted order (all have the same action, so the
+    # order cannot change a verdict; keeping runc's keeps the programs equal)
+    for rule in emu.exceptions():
         block = _rule_block(rule)
         start = len(insns)
         nxt = start + len(block)
