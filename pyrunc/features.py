@@ -37,11 +37,11 @@ HOOKS = ("prestart", "createRuntime", "createContainer", "startContainer", "post
 
 # Cgroup managers.  FLIP: systemd/systemdUser with the systemd driver,
 # rdma with linux.resources.rdma.
-CGROUP = {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": False}
+CGROUP = {"v1": True, "v2": True, "systemd": False, "systemdUser": False, "rdma": True}
 
-SECCOMP = False        # FLIP with linux.seccomp (libseccomp filter loading)
-APPARMOR = False       # FLIP with process.apparmorProfile
-SELINUX = False        # FLIP with process.selinuxLabel and linux.mountLabel
+SECCOMP = True         # linux.seccomp: compiled by libseccomp, loaded by pyrunc (security/seccomp.py)
+APPARMOR = True        # process.apparmorProfile (security/apparmor.py)
+SELINUX = True         # process.selinuxLabel, linux.mountLabel (security/selinux.py)
 INTEL_RDT = False      # FLIP with linux.intelRdt
 MEMORY_POLICY = False  # FLIP with linux.memoryPolicy (set_mempolicy)
 NET_DEVICES = False    # FLIP with linux.netDevices
@@ -152,11 +152,35 @@ def _seccomp():
         "enabled": True,
         "actions": [a for a in SECCOMP_ACTIONS if seccomp_knows(a, version)],
         "operators": list(SECCOMP_OPERATORS),
-        "archs": [a for a in SECCOMP_ARCHS if seccomp_knows(a, version)],
+        "archs": [a for a in SECCOMP_ARCHS if seccomp_knows(a, version) and _arch_known(a)],
         "knownFlags": known,
-        # supportedFlags (what the running kernel accepts) needs a probe through
-        # seccomp(2) that the extension does not have yet: left out, not guessed.
+        "supportedFlags": [f for f in known if _flag_supported(f)],
     }
+
+
+def _arch_known(name):
+    """The linked libseccomp resolves the architecture (pyrunc hands it the
+    name, see plan/seccomp.py)."""
+    try:
+        from pyrunc import linux
+        from pyrunc.plan.seccomp import ARCHS
+        return linux.seccomp_arch_token(ARCHS[name]) is not None
+    except (ImportError, KeyError):
+        return True
+
+
+def _flag_supported(name):
+    """What this kernel accepts (runc's probe: seccomp(2) with a NULL
+    program fails with EFAULT for a known flag).  TSYNC is accepted and
+    ignored (the filter is loaded by a single-threaded process)."""
+    from pyrunc.plan.seccomp import FLAGS
+    if not FLAGS.get(name):
+        return True
+    try:
+        from pyrunc import linux
+    except ImportError:
+        return False
+    return linux.seccomp_flag_supported(FLAGS[name])
 
 
 def build(proc=None):

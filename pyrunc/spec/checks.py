@@ -535,7 +535,8 @@ def resources_memory(cfg, out):
     where = "linux.resources.memory"
     for field in ("kernel", "kernelTCP"):
         if field in memory:
-            out.warn(f"{where}.{field}", "deprecated (NOT RECOMMENDED by the spec, absent in cgroup v2): ignored")
+            out.warn(f"{where}.{field}", "deprecated (NOT RECOMMENDED by the spec, absent in cgroup v2): "
+                     "written only where the kernel still has the file")
     limit, swap = integer(memory.get("limit")), integer(memory.get("swap"))
     if limit is not None and swap is not None and limit > 0 and swap > 0 and swap < limit:
         out.error(f"{where}.swap", f"{swap} is below memory.limit {limit} (swap counts memory+swap)")

@@ -451,6 +451,7 @@ def test_memory_swap_unlimited_or_unset_is_fine(config):
 
 def test_rdma(config, monkeypatch):
     config["linux"]["resources"]["rdma"] = {"mlx5_1": {}, "mlx4_0": {"hcaObjects": 1}}
+    monkeypatch.setitem(features.CGROUP, "rdma", False)
     found = errors(config)
     assert has(found, "linux.resources.rdma", "not supported by pyrunc yet")
     assert has(found, "linux.resources.rdma.mlx5_1", "hcaHandles or hcaObjects")
@@ -532,6 +533,7 @@ def test_syscall_check_skips_without_the_resolver(monkeypatch):
 ])
 def test_security_labels(config, monkeypatch, where, field, flag):
     config[where][field] = "label"
+    monkeypatch.setattr(features, flag, False)
     assert has(errors(config), f"{where}.{field}", "not supported by pyrunc yet")
     monkeypatch.setattr(features, flag, True)
     assert errors(config) == []
