@@ -104,7 +104,8 @@ def test_warnings_are_returned_not_raised(config, bundle):
     config["linux"]["resources"]["memory"] = {"kernel": -1}
     found = check_config(config, bundle)
     assert [str(w) for w in found] == [
-        "linux.resources.memory.kernel: deprecated (NOT RECOMMENDED by the spec, absent in cgroup v2): ignored"]
+        "linux.resources.memory.kernel: deprecated (NOT RECOMMENDED by the spec, absent in cgroup v2): "
+        "written only where the kernel still has the file"]
 
 
 def test_unknown_properties_and_annotation_keys_are_ignored(config, bundle):
