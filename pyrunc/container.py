@@ -146,7 +146,7 @@ class Container:
 
     # -- exec --------------------------------------------------------------
     def exec_process(self, process, *, preserve_fds=0, console_socket=None, own_console=False,
-                     ignore_paused=False, handled_signals=()):
+                     ignore_paused=False, handled_signals=(), sub_cgroups=()):
         """Start *process* (a process object) inside the container; return
         (pid, our console end or None) once it has exec'd."""
         from pyrunc.plan import exec as exec_plan
@@ -182,7 +182,8 @@ class Container:
             def main(chan, fds):
                 init.run_exec(plan, chan, fds["stub"], fds.get("console"), fds.get("seccomp_listener"))
 
-            spawned = spawn.spawn(plan.namespaces, self.cgroups, main, preserve_fds=preserve_fds,
+            placement = self.cgroups.sub_placement(sub_cgroups) if sub_cgroups else self.cgroups
+            spawned = spawn.spawn(plan.namespaces, placement, main, preserve_fds=preserve_fds,
                                   pass_fds=pass_fds, handled_signals=handled_signals, who="exec")
         except BaseException:
             if own_end is not None:

@@ -39,6 +39,13 @@ def loads(data):
         obj, end = _scan(data, start)
     except StopIteration as e:
         raise JSONDecodeError(f"expecting a value at character {e.value}") from None
+    except SystemError:
+        # _json reports most syntax errors through json.decoder's exception
+        # class, looked up in sys.modules only; on the happy path we never
+        # import it, so let json itself raise the precise error (a ValueError)
+        import json
+        json.loads(data)
+        raise JSONDecodeError("malformed JSON") from None
     if data[end:].strip(_WS):
         raise JSONDecodeError(f"extra data at character {end}")
     return obj

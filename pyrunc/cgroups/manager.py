@@ -53,6 +53,32 @@ class Manager:
         # hierarchy mountpoint -> its v1 controllers (() for cgroup2)
         self.controllers = {m: tuple(c) for m, c in (controllers or {}).items()}
 
+    def sub_placement(self, specs):
+        """``exec --cgroup``: runc's ``PATH`` or ``CTRL[,CTRL]:PATH``, a
+        sub-cgroup (which must exist) of the container's, for the exec'd
+        process; hierarchies not named, or (for a bare PATH) without that
+        sub-cgroup, keep the container's cgroup.
+        Returns a Manager whose ``add`` places there."""
+        paths = dict(self.paths)
+        for spec in specs:
+            ctrls, sep, sub = spec.rpartition(":")
+            parts = [p for p in sub.split("/") if p and p != "."]
+            if not parts or sub.startswith("/") or ".." in parts:
+                raise CgroupError(f"--cgroup {spec!r}: must name a sub-cgroup relative to the container's")
+            wanted = set(ctrls.split(",")) if sep else None
+            found = False
+            for mount in self.paths:
+                if wanted is None or wanted & set(self.controllers.get(mount, ())) or self.unified:
+                    d = os.path.join(self.paths[mount], *parts)
+                    if os.path.isdir(d):
+                        paths[mount] = d
+                        found = True
+                    elif wanted is not None:
+                        raise CgroupError(f"--cgroup {spec!r}: sub-cgroup {d} does not exist")
+            if not found:
+                raise CgroupError(f"--cgroup {spec!r}: no such sub-cgroup of the container's cgroup")
+        return Manager(self.path, paths, self.unified, (), self.controllers)
+
     @classmethod
     def for_container(cls, cgroups_path, cid, layout=None):
         layout = layout or layout_mod.detect()

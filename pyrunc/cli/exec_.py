@@ -26,7 +26,8 @@ FLAGS = [
     Flag(("no-new-privs",), "bool", False, "set the no new privileges value for the process"),
     Flag(("cap", "c"), "list", (), "add a capability to the bounding set for the process (repeatable)", "CAP"),
     Flag(("preserve-fds",), "int", 0, "pass N additional file descriptors to the container", "N"),
-    Flag(("cgroup",), "list", (), "run the process in a (sub)cgroup (not supported yet)", "PATH"),
+    Flag(("cgroup",), "list", (), "run the process in a sub-cgroup of the container's: PATH or CTRL[,CTRL]:PATH "
+         "(repeatable)", "PATH"),
     Flag(("ignore-paused",), "bool", False, "allow exec in a paused container"),
 ]
 
@@ -54,8 +55,6 @@ def run(ctx, opts, args):
     cid = check_id(args[0])
     if opts.preserve_fds < 0:
         raise UsageError("--preserve-fds: must not be negative")
-    if opts.cgroup:
-        raise UsageError("--cgroup: running an exec in a sub-cgroup is not supported yet")
     forwarder = None if opts.detach else Forwarder()
     with Container.load(ctx.root, cid) as c:
         if opts.process:
@@ -70,6 +69,7 @@ def run(ctx, opts, args):
         pid, own_console = c.exec_process(
             process, preserve_fds=opts.preserve_fds, console_socket=opts.console_socket or None,
             own_console=not opts.detach and not opts.console_socket, ignore_paused=opts.ignore_paused,
+            sub_cgroups=opts.cgroup,
             handled_signals=FORWARDED if forwarder else ())
     if opts.pid_file:
         write_pid_file(opts.pid_file, pid)

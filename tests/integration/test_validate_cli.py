@@ -97,7 +97,7 @@ def test_warnings_alone_exit_zero(rt):
     config["linux"]["resources"] = {"memory": {"kernel": 1}}
     res = asserts.ok(validate(rt, bundle_of(rt, config)), "validate")
     assert res.lines == ["warning: linux.resources.memory.kernel: deprecated (NOT RECOMMENDED by the spec, "
-                         "absent in cgroup v2): ignored"]
+                         "absent in cgroup v2): written only where the kernel still has the file"]
 
 
 def test_missing_bundle_and_config(rt):
