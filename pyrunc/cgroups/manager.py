@@ -73,6 +73,8 @@ class Manager:
                     if os.path.isdir(d):
                         paths[mount] = d
                         found = True
+                        if "cpuset" in self.controllers.get(mount, ()):
+                            self._inherit_cpuset(mount, d)  # an empty cpuset takes no task
                     elif wanted is not None:
                         raise CgroupError(f"--cgroup {spec!r}: sub-cgroup {d} does not exist")
             if not found:
