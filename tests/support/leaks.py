@@ -42,6 +42,9 @@ def find_cgroups(token, root=proc.CGROUP_ROOT, max_depth=MAX_CGROUP_DEPTH):
     except OSError:
         return found
     for h in hierarchies:
+        # on a unified (v2) host the top-level entries are cgroups themselves
+        if token in h.name:
+            found.append(h)
         for d in _walk_dirs(h, max_depth):
             if token in d.name:
                 found.append(d)

@@ -38,8 +38,20 @@ command -v qemu-system-x86_64 >/dev/null || { echo "boot.sh: qemu-system-x86_64 
 # a run holds the image with a shared lock, so build-image.sh never removes it under us
 if [ -f "$IMG/ok" ]; then exec 7<"$IMG/ok"; flock -s 7; fi
 
-mkdir -p "$IMG/../runs"
-RUN=$(mktemp -d "$(cd "$IMG/.." && pwd)/runs/run.XXXXXX")
+RUNS=$(cd "$IMG/.." && pwd)/runs
+mkdir -p "$RUNS"
+# Each run holds a lock on its directory (qemu inherits it); one nobody holds was left by a
+# run killed with -9. Pruning and making a new run directory are serialized by runs/.lock, so a
+# directory is never pruned between its creation and its lock.
+exec 5>"$RUNS/.lock"
+flock -x 5
+for stale in "$RUNS"/run.*; do
+    [ -d "$stale" ] && flock -xn "$stale/lock" rm -rf "$stale"
+done
+RUN=$(mktemp -d "$RUNS/run.XXXXXX")
+exec 6>"$RUN/lock"
+flock -x 6
+exec 5>&-
 IO=$RUN/io
 mkdir "$IO"
 QPID=
@@ -53,7 +65,7 @@ trap 'exit 143' TERM
 
 case ${PYRUNC_VM_ACCEL:-tcg} in
     # TCG: software emulation. /dev/kvm exists on these machines but runs a stock kernel at a
-    # crawl; multi-threaded TCG with the "max" CPU model boots in about 20 s
+    # crawl; multi-threaded TCG with the "max" CPU model boots to the script in about 30 s
     tcg) ACCEL=(-accel tcg,thread=multi -cpu max);;
     kvm) ACCEL=(-accel kvm -cpu host,-arch-capabilities);;   # plain "host": MSR 0x10a aborts
     *) echo "boot.sh: PYRUNC_VM_ACCEL must be tcg or kvm" >&2; exit 2;;
@@ -69,7 +81,8 @@ fi
 # what the VM is for (the first boot's self-check verifies both)
 APPEND="console=ttyS0 root=/dev/vda rw panic=-1 quiet mitigations=off systemd.show_status=0"
 APPEND+=" apparmor=1 systemd.unified_cgroup_hierarchy=1"
-QEMU=(qemu-system-x86_64 -machine q35 "${ACCEL[@]}" -m "${PYRUNC_VM_MEM:-2G}" -smp "${PYRUNC_VM_CPUS:-2}"
+# --pdeathsig: qemu dies with this script, even if the script is killed with -9
+QEMU=(setpriv --pdeathsig KILL -- qemu-system-x86_64 -machine q35 "${ACCEL[@]}" -m "${PYRUNC_VM_MEM:-2G}" -smp "${PYRUNC_VM_CPUS:-2}"
       -no-reboot -kernel "$IMG/vmlinux" -initrd "$IMG/initrd.img" -drive "$DRIVE"
       -device virtio-rng-pci
       -virtfs "local,path=$IO,mount_tag=io,security_model=passthrough,id=io")
@@ -102,12 +115,16 @@ SCRIPT=$1; shift
 cp "$SCRIPT" "$IO/script" || exit 2
 {
     for e in "${ENVS[@]}"; do printf 'export %s=%q\n' "${e%%=*}" "${e#*=}"; done
-    printf 'exec bash /run/pyrunc-vm/io/script'; printf ' %q' "$@"; echo
+    printf 'exec bash /run/pyrunc-vm/io/script'; [ $# = 0 ] || printf ' %q' "$@"; echo
 } > "$IO/cmd"
 : > "$IO/output"
 [ $PERSIST = 1 ] && APPEND+=" pyrunc.vm.clean=1"
+# no login prompt on the console nobody reads: the root autologin (for -i) costs boot time
+APPEND+=" systemd.mask=serial-getty@ttyS0.service"
 
-T0=$(date +%s.%N)
+ms() { echo $(( $(date +%s%N) / 1000000 )); }
+secs() { printf '%d.%ds' $(( $1 / 1000 )) $(( $1 % 1000 / 100 )); }
+T0=$(ms)
 "${QEMU[@]}" -display none -monitor none -serial "file:$RUN/console.log" \
     -append "$APPEND pyrunc.vm=run" 2> "$RUN/qemu.err" &
 QPID=$!
@@ -131,7 +148,7 @@ TCMD=
 deadline=$(( $(date +%s) + TIMEOUT ))
 while kill -0 "$QPID" 2>/dev/null; do
     show_new_output
-    if [ -z "$TCMD" ] && console_has 'pyrunc-vm: command starting'; then TCMD=$(date +%s.%N); fi
+    if [ -z "$TCMD" ] && console_has 'pyrunc-vm: command starting'; then TCMD=$(ms); fi
     if [ "$(date +%s)" -ge "$deadline" ]; then
         show_new_output
         echo "boot.sh: TIMEOUT: the VM ran longer than ${TIMEOUT}s and was killed" \
@@ -143,11 +160,8 @@ while kill -0 "$QPID" 2>/dev/null; do
 done
 wait "$QPID"; QRC=$?; QPID=
 show_new_output
-T1=$(date +%s.%N)
-if [ -n "$TCMD" ]; then
-    printf 'boot.sh: boot %.1fs, script and power-off %.1fs, total %.1fs\n' \
-        "$(echo "$TCMD - $T0" | bc)" "$(echo "$T1 - $TCMD" | bc)" "$(echo "$T1 - $T0" | bc)" >&2
-fi
+T1=$(ms)
+[ -z "$TCMD" ] || echo "boot.sh: boot $(secs $((TCMD - T0))), script and power-off $(secs $((T1 - TCMD))), total $(secs $((T1 - T0)))" >&2
 if [ -f "$IO/rc" ]; then
     exit "$(cat "$IO/rc")"
 fi

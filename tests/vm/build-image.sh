@@ -27,7 +27,7 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 VMDIR=${PYRUNC_VM_DIR:-/var/cache/pyrunc-vm}
 SUITE=bookworm
-IMG_SIZE=4G         # sparse: about 1.1 GB is used
+IMG_SIZE=4G         # sparse: about 1 GB is used
 
 recipe_key() {
     # names and contents of the recipe; the run scripts (boot.sh, in-vm-tests.sh) are not part
@@ -52,13 +52,13 @@ done
 
 mkdir -p "$VMDIR"
 # one build at a time; a run that waited here reuses the image the other one built
-exec 8>"$VMDIR/build.lock"
+exec 8>"$VMDIR/.build.lock"
 flock 8
 [ -f "$IMG/ok" ] && { echo "$IMG"; exit 0; }
-# whoever holds the lock is the only builder: a build.* left here was killed mid-way
-rm -rf "$VMDIR"/build.*
+# whoever holds the lock is the only builder: a build-* left here was killed mid-way
+rm -rf "$VMDIR"/build-*
 
-WORK=$(mktemp -d "$VMDIR/build.XXXXXX")
+WORK=$(mktemp -d "$VMDIR/build-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -66,12 +66,14 @@ R=$WORK/rootfs
 LOG=$WORK/build.log
 
 # run a command inside the image, with /proc (and /dev/pts for apt's ptys) in a mount namespace
-# of its own: the mounts vanish with the command
+# of its own: the mounts vanish with the command. A clean environment: the host's PIP_*, PYTHON*
+# and the like are the host's business.
 in_root() {
-    unshare -m --propagation private sh -c '
-        R=$1; shift
-        mount -t proc proc "$R/proc" && mount -t devpts devpts "$R/dev/pts" -o newinstance,ptmxmode=666
-        exec chroot "$R" "$@"' in_root "$R" "$@"
+    env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LANG=C.UTF-8 \
+        unshare -m --propagation private sh -c '
+            R=$1; shift
+            mount -t proc proc "$R/proc" && mount -t devpts devpts "$R/dev/pts" -o newinstance,ptmxmode=666
+            exec chroot "$R" "$@"' in_root "$R" "$@"
 }
 # on failure, show the end of the step's log
 logged() { "$@" >> "$LOG" 2>&1 || { tail -n 40 "$LOG" >&2; die "failed: $*"; }; }
@@ -104,15 +106,26 @@ logged "$HOSTPY" -m pip wheel --disable-pip-version-check -w "$WORK/wheels" -r "
 # ---------- base system ----------
 PACKAGES=$(sed -e 's/#.*//' "$HERE/image/packages.txt" | xargs | tr ' ' ',')
 step "debootstrap $SUITE from $MIRROR"
-# debootstrap mounts /proc and /sys in the target itself: keep those mounts private too
-logged unshare -m --propagation private \
-    debootstrap --variant=minbase --include="$PACKAGES" "$SUITE" "$R" "$MIRROR"
+# The .debs are kept in $VMDIR/debs: a changed recipe then downloads only what is new.
+# Two stages, to install with dpkg's unsafe-io (no fsync per file: the image is rebuilt, never
+# repaired) and INITRD=No (Debian's kernel hook then skips its initramfs, which the VM does not
+# use): 265 s -> 115 s here, measured with the .debs cached. debootstrap mounts /proc and /sys
+# in the target: in a mount namespace of its own, those mounts can't outlive it.
+mkdir -p "$VMDIR/debs"
+logged unshare -m --propagation private debootstrap --foreign --variant=minbase \
+    --cache-dir="$VMDIR/debs" --include="$PACKAGES" "$SUITE" "$R" "$MIRROR"
+echo force-unsafe-io > "$R/etc/dpkg/dpkg.cfg.d/pyrunc-vm-build"
+logged env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin INITRD=No \
+    unshare -m --propagation private chroot "$R" /debootstrap/debootstrap --second-stage
+rm -f "$R/etc/dpkg/dpkg.cfg.d/pyrunc-vm-build"
 
 # ---------- guest configuration ----------
 step "configuring the guest"
 echo pyrunc-vm > "$R/etc/hostname"
 printf '127.0.0.1 localhost\n127.0.1.1 pyrunc-vm\n' > "$R/etc/hosts"
-printf '/dev/vda / ext4 rw,relatime 0 1\n' > "$R/etc/fstab"
+# fsck pass 0: a fresh throw-away overlay needs no check, and the check would make boot wait
+# for udev to announce dev-vda.device (~10 s under TCG)
+printf '/dev/vda / ext4 rw,relatime 0 0\n' > "$R/etc/fstab"
 in_root passwd -d root >/dev/null                # empty root password: boot.sh -i console
 # apt inside the VM (boot.sh -n) uses the host's mirror, reachable through qemu's user network
 echo "deb $MIRROR $SUITE main" > "$R/etc/apt/sources.list"
@@ -127,12 +140,15 @@ mkdir -p "$R/etc/systemd/system/serial-getty@ttyS0.service.d"
 printf '[Service]\nExecStart=\nExecStart=-/sbin/agetty --autologin root --keep-baud 115200,57600,38400,9600 %%I $TERM\n' \
     > "$R/etc/systemd/system/serial-getty@ttyS0.service.d/autologin.conf"
 # a throw-away VM: journal in /run (no flush to disk on the boot's critical path), and none of
-# the timers and probes that only cost boot time under TCG
+# the timers and probes that only cost boot time under TCG. Nobody logs in (but boot.sh -i, as
+# root on ttyS0): logind and the VGA console's getty would put ~10 s on the way to
+# multi-user.target.
 mkdir -p "$R/etc/systemd/journald.conf.d"
 printf '[Journal]\nStorage=volatile\n' > "$R/etc/systemd/journald.conf.d/volatile.conf"
 for unit in modprobe@drm.service modprobe@efi_pstore.service modprobe@dm_mod.service \
             e2scrub_reap.service e2scrub_all.timer apt-daily.timer apt-daily-upgrade.timer \
-            fstrim.timer man-db.timer dpkg-db-backup.timer systemd-tmpfiles-clean.timer; do
+            fstrim.timer man-db.timer dpkg-db-backup.timer systemd-tmpfiles-clean.timer \
+            systemd-logind.service getty@tty1.service systemd-binfmt.service; do
     in_root systemctl mask "$unit" >/dev/null 2>&1 || true
 done
 install -m 755 "$HERE/image/pyrunc-vm-run" "$R/usr/local/sbin/pyrunc-vm-run"
@@ -179,14 +195,14 @@ rm -rf "$INITRD_TREE" "$WORK/modules"
 # ---------- disk image (mkfs.ext4 -d: no loop device) ----------
 step "writing rootfs.img"
 in_root apt-get clean
-rm -rf "$R"/var/lib/apt/lists/* "$R"/boot/initrd.img-*     # Debian's initramfs: unused
+rm -rf "$R"/var/lib/apt/lists/*
 truncate -s "$IMG_SIZE" "$WORK/rootfs.img"
 logged mkfs.ext4 -q -F -L pyrunc-vm -d "$R" "$WORK/rootfs.img"
 rm -rf "$R"
 
 # ---------- first boot: check the guest, warm its caches ----------
-# Persistent (the image itself, not an overlay): AppArmor's policy cache, systemd's first-boot
-# work and ldconfig's cache are then done once here instead of in every run.
+# Persistent (the image itself, not an overlay): apparmor.service compiles the policy cache
+# once here instead of in every run, and an image that does not boot is never cached.
 step "first boot (self-check)"
 "$HERE/boot.sh" -p -t 600 "$WORK" "$HERE/image/self-check.sh" >> "$LOG" 2>&1 \
     || { tail -n 40 "$LOG" >&2; die "the first boot's self-check failed"; }

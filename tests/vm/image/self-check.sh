@@ -13,7 +13,8 @@ done
 [ -S /run/dbus/system_bus_socket ] || fail "no D-Bus system bus"
 /opt/pyrunc/bin/python -c 'import cffi, prctl, jsonschema, pyroute2, pytest, hypothesis, setuptools' \
     || fail "the /opt/pyrunc venv is incomplete"
-# warm the AppArmor policy cache now, so each throw-away boot does not compile it again
+# apparmor.service loads /etc/apparmor.d (and, on this first boot, fills the policy cache the
+# throw-away boots then reuse)
 systemctl is-active -q apparmor.service || fail "apparmor.service did not start"
 echo "self-check ok: kernel $(uname -r); cgroup2: $controllers; AppArmor $(cat /sys/module/apparmor/parameters/mode)," \
      "$(wc -l < /sys/kernel/security/apparmor/profiles) profiles; $(systemctl --version | head -n1);" \
