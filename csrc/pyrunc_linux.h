@@ -11,7 +11,7 @@
 
 /* Bumped whenever a signature below changes; pyrunc/linux.py refuses to
  * run against a build whose number differs (a stale in-place build). */
-#define PYRUNC_ABI_VERSION 4
+#define PYRUNC_ABI_VERSION 6
 
 int pyrunc_abi_version(void);
 int pyrunc_unshare(int flags);

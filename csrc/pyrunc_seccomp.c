@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #endif
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include <sys/prctl.h>
@@ -50,8 +51,16 @@ static int send_state(int sock, const char *state, size_t len, int fd)
     } while (n < 0 && errno == EINTR);
     if (n < 0)
         return -1;
+    /* the rest without the fd, still through sendmsg: a profile then
+     * only has to leave this one syscall alone (see plan/seccomp.py) */
+    msg.msg_control = NULL;
+    msg.msg_controllen = 0;
     while ((size_t)n < len) {
-        ssize_t m = send(sock, state + n, len - n, MSG_NOSIGNAL);
+        ssize_t m;
+
+        iov.iov_base = (void *)(state + n);
+        iov.iov_len = len - (size_t)n;
+        m = sendmsg(sock, &msg, MSG_NOSIGNAL);
         if (m < 0) {
             if (errno == EINTR)
                 continue;
@@ -64,17 +73,20 @@ static int send_state(int sock, const char *state, size_t len, int fd)
 
 /* Load the BPF *program* (program_len bytes of struct sock_filter) with
  * seccomp(SECCOMP_SET_MODE_FILTER, flags), hand a notify listener (when
- * flags ask for one) to *listener_sock* with the *state* JSON, and execve.
+ * flags ask for one) to *listener_sock* with the *state* JSON, and execve
+ * *path*, or the file open at *exec_fd* when it is >= 0 (execveat with
+ * AT_EMPTY_PATH: the sealed memfd of pyrunc-init).
  * Only returns on failure: -1, errno set, *failed_step saying where.
  *
- * Between the load and execve the process makes at most one sendmsg()
- * (plus send() for a partial write): no Python, no allocation.  The
+ * Between the load and execve the process makes only sendmsg() calls
+ * (one, unless the socket takes a partial write) and a shutdown(): no
+ * Python, no allocation.  The
  * listener fd and the socket are close-on-exec, so the container's
  * program holds neither. */
 int pyrunc_seccomp_exec(const void *program, size_t program_len, unsigned int flags,
                         int no_new_privs, int listener_sock, const char *state,
-                        size_t state_len, const char *path, char *const argv[],
-                        char *const envp[], int *failed_step)
+                        size_t state_len, int exec_fd, const char *path,
+                        char *const argv[], char *const envp[], int *failed_step)
 {
     struct sock_fprog prog = {
         .len = (unsigned short)(program_len / sizeof(struct sock_filter)),
@@ -98,8 +110,16 @@ int pyrunc_seccomp_exec(const void *program, size_t program_len, unsigned int fl
         *failed_step = PYRUNC_SECCOMP_STEP_SEND;
         if (send_state(listener_sock, state, state_len, fd) < 0)
             return -1;
+        /* EOF for the agent now: the fd only closes at execve, and a
+         * notify rule on execve would wait for an agent still reading the
+         * state (the spec lets it read until EOF).  An error here changes
+         * nothing: the connection closes at execve anyway. */
+        shutdown(listener_sock, SHUT_WR);
     }
     *failed_step = PYRUNC_SECCOMP_STEP_EXEC;
-    execve(path, argv, envp);
+    if (exec_fd >= 0)
+        syscall(SYS_execveat, exec_fd, "", argv, envp, AT_EMPTY_PATH);
+    else
+        execve(path, argv, envp);
     return -1;
 }

@@ -23,7 +23,7 @@
 int pyrunc_seccomp(unsigned int op, unsigned int flags, void *args);
 int pyrunc_seccomp_exec(const void *program, size_t program_len, unsigned int flags,
                         int no_new_privs, int listener_sock, const char *state,
-                        size_t state_len, const char *path, char *const argv[],
-                        char *const envp[], int *failed_step);
+                        size_t state_len, int exec_fd, const char *path,
+                        char *const argv[], char *const envp[], int *failed_step);
 
 #endif

@@ -15,7 +15,7 @@ except ImportError as e:  # pragma: no cover - exercised by hand on a broken ins
         f"({e}); rebuild it with 'pip install .' from the source tree"
     ) from None
 
-ABI_VERSION = 4
+ABI_VERSION = 6
 if _linux.lib.pyrunc_abi_version() != ABI_VERSION:  # pragma: no cover
     raise ImportError(
         f"pyrunc._linux is a stale build (ABI {_linux.lib.pyrunc_abi_version()}, "
@@ -243,19 +243,20 @@ def _cstrings(items):
     return keep, _ffi.new("char *[]", keep + [_NULL])
 
 
-def seccomp_exec(program, flags, no_new_privs, listener_sock, state, path, args, env):
-    """Load BPF *program* (bytes) and execve *path*: never returns unless
-    something failed, then raises OSError naming the failed syscall.  With
-    SECCOMP_FILTER_FLAG_NEW_LISTENER in *flags*, the listener fd goes to
-    the connected socket *listener_sock* with the bytes *state* first."""
-    path_b = os.fsencode(path)
+def seccomp_exec(program, flags, no_new_privs, listener_sock, state, args, env, *, path=None, exec_fd=None):
+    """Load BPF *program* (bytes) and execve *path* (or the file open at
+    *exec_fd*, with execveat): never returns unless something failed, then
+    raises OSError naming the failed syscall.  With
+    SECCOMP_FILTER_FLAG_NEW_LISTENER in *flags*, the listener fd goes to the
+    connected socket *listener_sock*, after the bytes *state*."""
+    path_b = _NULL if path is None else os.fsencode(path)
     argv_keep, argv = _cstrings(args)
     envp_keep, envp = _cstrings(f"{k}={v}" for k, v in env.items())
     state = state or b""
     step = _ffi.new("int *")
     _lib.pyrunc_seccomp_exec(program, len(program), flags, 1 if no_new_privs else 0,
                              -1 if listener_sock is None else listener_sock, state, len(state),
-                             path_b, argv, envp, step)
+                             -1 if exec_fd is None else exec_fd, path_b, argv, envp, step)
     del argv_keep, envp_keep
     _fail(_SECCOMP_STEPS.get(step[0], "seccomp_exec"), path if step[0] == _lib.PYRUNC_SECCOMP_STEP_EXEC else None)
 
@@ -270,3 +271,56 @@ def fstatfs_type(fd):
     if _lib.pyrunc_fstatfs_type(fd, out) < 0:
         _fail("fstatfs")
     return out[0]
+
+
+# --- bpf (cgroup v2 devices) ---
+# <linux/bpf.h>
+BPF_PROG_TYPE_CGROUP_DEVICE = 15
+BPF_CGROUP_DEVICE = 6           # enum bpf_attach_type
+BPF_F_ALLOW_MULTI = 1 << 1
+BPF_F_REPLACE = 1 << 2
+
+
+def bpf_prog_load(prog_type, insns, license="GPL"):
+    """Load the program *insns* (bytes of struct bpf_insn) and return its
+    fd.  No verifier log is asked for: the programs pyrunc loads are its
+    own, and their correctness is a unit test's job."""
+    code = _ffi.from_buffer("char[]", insns)
+    lic = _ffi.new("char[]", license.encode())
+    fd = _lib.pyrunc_bpf_prog_load(prog_type, code, len(insns) // 8, lic, _NULL, 0, 0)
+    if fd < 0:
+        _fail("bpf(BPF_PROG_LOAD)")
+    return fd
+
+
+def bpf_prog_attach(target_fd, prog_fd, attach_type, flags=0, replace_fd=0, path=None):
+    if _lib.pyrunc_bpf_prog_attach(target_fd, prog_fd, attach_type, flags, replace_fd) < 0:
+        _fail("bpf(BPF_PROG_ATTACH)", path)
+
+
+def bpf_prog_detach(target_fd, prog_fd, attach_type, path=None):
+    if _lib.pyrunc_bpf_prog_detach(target_fd, prog_fd, attach_type) < 0:
+        _fail("bpf(BPF_PROG_DETACH)", path)
+
+
+def bpf_prog_query(target_fd, attach_type, path=None):
+    """Ids of the programs attached to the cgroup *target_fd* for
+    *attach_type* (the array grows when the kernel says ENOSPC)."""
+    size = 64
+    for _ in range(10):
+        ids = _ffi.new("uint32_t[]", size)
+        count = _ffi.new("uint32_t *", size)
+        flags = _ffi.new("uint32_t *")
+        if _lib.pyrunc_bpf_prog_query(target_fd, attach_type, 0, flags, ids, count) == 0:
+            return [ids[i] for i in range(count[0])]
+        if _ffi.errno != 28:  # ENOSPC: more programs than room; count[0] says how many
+            _fail("bpf(BPF_PROG_QUERY)", path)
+        size = max(count[0], size * 2)
+    raise OSError(28, f"bpf(BPF_PROG_QUERY) {path!r}: the program list keeps growing")
+
+
+def bpf_prog_get_fd_by_id(prog_id):
+    fd = _lib.pyrunc_bpf_prog_get_fd_by_id(prog_id)
+    if fd < 0:
+        _fail(f"bpf(BPF_PROG_GET_FD_BY_ID {prog_id})")
+    return fd

@@ -7,13 +7,25 @@
  * else the one pyrunc was built with (PYRUNC_PYTHON).  The package is found
  * in <sys.prefix>/lib/pythonX.Y/site-packages; if it is not there (an
  * editable or distro-layout install), `site` is run after all.
+ *
+ * For the verbs that put a process into a container (create, run, exec),
+ * the interpreter is exec'd from a sealed memfd copy of its binary, as
+ * runc does with itself (CVE-2019-5736): the init and exec children run
+ * Python inside the container's pid namespace, where a process with
+ * CAP_SYS_PTRACE can open /proc/<pid>/exe, keep an O_PATH fd, and reopen
+ * it for writing once no pyrunc runs (ETXTBSY ends) -- overwriting the
+ * host's python.  A sealed memfd cannot be written through any fd.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef PYRUNC_PYTHON
@@ -29,6 +41,42 @@ static const char CODE[] =
     "    import site; site.main()\n"
     "    from pyrunc.cli.main import run_cli\n"
     "run_cli()\n";
+
+/* Does the command line name a verb that enters a container?  Any
+ * argument equal to one counts (a flag value "run" costs only a copy). */
+static int enters_container(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "create") || !strcmp(argv[i], "run") || !strcmp(argv[i], "exec"))
+            return 1;
+    return 0;
+}
+
+/* A sealed, close-on-exec memfd holding a copy of *path*, or -1. */
+static int sealed_copy(const char *path)
+{
+    struct stat st;
+    int src = open(path, O_RDONLY | O_CLOEXEC);
+    if (src < 0)
+        return -1;
+    int fd = -1;
+    if (fstat(src, &st) == 0 && S_ISREG(st.st_mode))
+        fd = memfd_create("pyrunc-python", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    off_t off = 0;
+    while (fd >= 0 && off < st.st_size) {
+        ssize_t n = sendfile(fd, src, &off, (size_t)(st.st_size - off));
+        if (n <= 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    close(src);
+    if (fd >= 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) {
+        close(fd);
+        fd = -1;
+    }
+    return fd;
+}
 
 int main(int argc, char **argv)
 {
@@ -55,7 +103,19 @@ int main(int argc, char **argv)
     args[4] = (char *)CODE;
     for (int i = 1; i < argc; i++)
         args[4 + i] = argv[i];
-    execv(interp, args);
+    if (enters_container(argc, argv)) {
+        int fd = sealed_copy(interp);
+        if (fd < 0) {
+            /* never fall back to the host's binary where the copy matters */
+            fprintf(stderr, "pyrunc: cannot make a sealed copy of %s: %s\n", interp, strerror(errno));
+            return 1;
+        }
+        /* argv[0] stays the real path: Python finds its prefix from it */
+        extern char **environ;
+        fexecve(fd, args, environ);
+    } else {
+        execv(interp, args);
+    }
     fprintf(stderr, "pyrunc: cannot run the Python interpreter %s: %s\n", interp, strerror(errno));
     return 1;
 }

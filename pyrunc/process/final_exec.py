@@ -37,9 +37,19 @@ def sealed_stub():
 
 
 def exec_stub(stub_fd, program, args, env, *, fifo_fd=None, seccomp_fd=None, seccomp_flags=0,
-              no_new_privs=False):
+              no_new_privs=False, apparmor=None, selinux=None):
     """Never returns on success.  Every fd but stdio, the preserved ones and
     those named here is already close-on-exec."""
+    argv = stub_argv(program, args, fifo_fd=fifo_fd, seccomp_fd=seccomp_fd, seccomp_flags=seccomp_flags,
+                     no_new_privs=no_new_privs, apparmor=apparmor, selinux=selinux)
+    os.execve(stub_fd, argv, env)
+
+
+def stub_argv(program, args, *, fifo_fd=None, seccomp_fd=None, seccomp_flags=0, no_new_privs=False,
+              apparmor=None, selinux=None):
+    """pyrunc-init's argv; the fds it names are made inheritable.
+    *apparmor* and *selinux* are the labels it applies to the program's
+    execve (process.apparmorProfile, process.selinuxLabel)."""
     argv = ["pyrunc-init"]
     for name, fd in (("fifo", fifo_fd), ("seccomp", seccomp_fd)):
         if fd is not None:
@@ -49,5 +59,9 @@ def exec_stub(stub_fd, program, args, env, *, fifo_fd=None, seccomp_fd=None, sec
         argv.append(f"seccomp_flags={seccomp_flags}")
     if no_new_privs:
         argv.append("nnp=1")
+    if apparmor:
+        argv.append(f"apparmor={apparmor}")
+    if selinux:
+        argv.append(f"selinux={selinux}")
     argv += ["--", program, *args]
-    os.execve(stub_fd, argv, env)
+    return argv

@@ -1,43 +1,48 @@
 """Seccomp: compiled by libseccomp in the runtime's parent before the fork,
-loaded by one C call that then execve()s (csrc/pyrunc_seccomp.c).
-
-Why this shape (ARCHITECTURE.md section 2):
+loaded as late as possible by C code, never under Python.
 
 - The init needs no libseccomp: ``compile_filter`` turns the plan
   (pyrunc/plan/seccomp.py) into raw BPF with ``seccomp_export_bpf`` in P0,
   where a bad profile is still a plain create error.
-- No Python runs under the user's filter.  A profile may deny ``read``,
-  ``mmap`` or ``rt_sigaction``, which the interpreter needs, so the filter
-  is loaded in the same C call as execve, after every init step,
-  including the exec.fifo wait and the startContainer hooks (which get the
-  filter in their own process, as runc's hooks do).
-- Load order and privileges.  Loading a filter needs no_new_privs or
-  CAP_SYS_ADMIN.  With noNewPrivileges the C call sets it first.  Without
-  it, runc loads the filter before dropping capabilities and then runs Go
-  code under it (setuid, capset, the fifo wait).  pyrunc instead keeps
-  CAP_SYS_ADMIN in the *effective and permitted* sets only, until execve
-  (``caps_until_exec``): execve computes the new sets from the bounding,
-  inheritable and ambient sets and the file, never from the old permitted
-  set (capabilities(7): P'(permitted) = (P(inheritable) & F(inheritable)) |
-  (F(permitted) & P(bounding)) | P'(ambient)), so the extra capability
-  does not survive into the container's program, and nothing but our own
-  code runs while it is held.
-- SCMP_ACT_NOTIFY: P0 connects to ``listenerPath`` (on the host) before
-  the fork and hands the connected socket down; after loading the filter
-  the C call sends the container process state and the listener fd over
-  it (SCM_RIGHTS) with sendmsg, its only syscall before execve.  The
-  socket and the listener are close-on-exec, so the container's program
-  holds neither and the connection closes at execve.  For ``create`` the
-  state is sent when the filter is loaded, i.e. after ``start`` (status
-  "created": start has not run the program yet); a listener that cannot
-  be reached fails ``create`` (or ``exec``) before anything runs.
+- No Python runs under the user's filter: a profile may deny ``read``,
+  ``mmap`` or ``rt_sigaction``, which the interpreter needs.  The filter
+  is loaded either by pyrunc-init (csrc/stub/pyrunc_init.c), after the
+  exec.fifo wait and right before it execs the program, or by the C call
+  that execs pyrunc-init (csrc/pyrunc_seccomp.c); see ``exec_stub`` for
+  which and why.  startContainer hooks get the filter in their own process
+  before their execve (as runc, whose hooks run under it).
+- Privileges.  Loading needs no_new_privs or CAP_SYS_ADMIN.  With
+  noNewPrivileges the init has set it (the ``no_new_privileges`` step).
+  Without it, runc loads the filter before dropping capabilities and then
+  runs Go code under it (setuid, capset, the fifo wait).  pyrunc instead
+  keeps CAP_SYS_ADMIN in the *effective and permitted* sets only, until the
+  exec of pyrunc-init, which loads the filter (``caps_until_exec``):
+  execve computes the new sets from the bounding, inheritable and ambient
+  sets and the file, never from the old permitted set (capabilities(7):
+  P'(permitted) = (P(inheritable) & F(inheritable)) | (F(permitted) &
+  P(bounding)) | P'(ambient)), so the extra capability ends there and only
+  pyrunc's own code ran while it was held.
+- SCMP_ACT_NOTIFY: P0 connects to ``listenerPath`` (a host path) before
+  the fork and hands the connected socket down.  Right after loading, the
+  same C call sends the container process state and the listener fd
+  (SCM_RIGHTS) with sendmsg, then shutdown(SHUT_WR) so the agent sees EOF
+  at once; a notify rule on either syscall is refused (it would wait for an
+  agent that has no fd yet, or is still reading up to EOF; runc refuses
+  ``write`` for the same reason).  The socket and the listener are
+  close-on-exec: the container's program holds neither.  For ``create`` the state says
+  "created" (runc sends it a moment earlier, as "creating"); for ``exec``
+  the parent sends the child the state to forward, since only the parent
+  knows the child's host pid.  An agent that cannot be reached fails
+  ``create`` or ``exec`` before anything runs.
 """
+import fcntl
 import json
 import os
 import socket
 
 from pyrunc import OCI_VERSION, linux as L
 from pyrunc.errors import ConfigError, PyruncError
+from pyrunc.process import final_exec
 from pyrunc.record import record
 
 CAP_SYS_ADMIN = 21
@@ -146,14 +151,47 @@ def caps_until_exec(caps, no_new_privs, filt):
                 permitted=caps["permitted"] | {CAP_SYS_ADMIN})
 
 
-def execve(filt, path, args, env, *, no_new_privs=False, listener_fd=None, message=None):
-    """Become *path*: plain execve without a filter, else load it and
-    execve in one C call.  Raises OSError when something failed."""
+def exec_stub(filt, stub_fd, program, args, env, *, fifo_fd=None, no_new_privs=False,
+              listener_fd=None, message=None, lsm=None):
+    """The init's last exec (into pyrunc-init, see process/final_exec.py),
+    with the filter loaded where it can be loaded latest:
+
+    - noNewPrivileges and no notify rule: by pyrunc-init itself, after the
+      exec.fifo wait, right before it execs the program;
+    - otherwise here, in the C call that execs pyrunc-init: without
+      no_new_privs loading needs CAP_SYS_ADMIN, which this process holds
+      (``caps_until_exec``) and pyrunc-init does not (execve drops it), and
+      the listener fd must reach the agent from the process that made it.
+      Only pyrunc-init's C code (the fifo read and the final execve) then
+      runs under the filter, far less than runc runs there.
+
+    *lsm* ({"apparmor": profile, "selinux": label}) goes to pyrunc-init,
+    which applies the labels to the program's execve.  Raises OSError when
+    something failed (never returns otherwise)."""
+    lsm = lsm or {}
     if filt is None:
-        os.execve(path, list(args), env)
+        final_exec.exec_stub(stub_fd, program, args, env, fifo_fd=fifo_fd, **lsm)
+    if no_new_privs and not filt.notify:
+        final_exec.exec_stub(stub_fd, program, args, env, fifo_fd=fifo_fd,
+                             seccomp_fd=_program_fd(filt.program), seccomp_flags=filt.flags, **lsm)
     if filt.notify and listener_fd is None:
         raise PyruncError("seccomp: SCMP_ACT_NOTIFY is used but no listener socket was passed")
-    L.seccomp_exec(filt.program, filt.flags, no_new_privs, listener_fd, message, path, list(args), env)
+    argv = final_exec.stub_argv(program, args, fifo_fd=fifo_fd, **lsm)
+    L.seccomp_exec(filt.program, filt.flags, no_new_privs, listener_fd, message, argv, env,
+                   exec_fd=stub_fd)
+
+
+def _program_fd(program):
+    """A sealed memfd holding the BPF program, for pyrunc-init to read
+    after start: sealed, so nothing that reaches it in the meantime
+    (/proc/<init>/fd/N) can rewrite the filter."""
+    fd = os.memfd_create("pyrunc-seccomp", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    view = memoryview(program)
+    while view:
+        view = view[os.write(fd, view):]
+    fcntl.fcntl(fd, fcntl.F_ADD_SEALS, fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW
+                | fcntl.F_SEAL_WRITE)
+    return fd
 
 
 def hook_execve(filt, no_new_privs):
@@ -163,8 +201,7 @@ def hook_execve(filt, no_new_privs):
     if filt is None:
         return os.execve
     flags = filt.flags & ~(L.SECCOMP_FILTER_FLAG_NEW_LISTENER | L.SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV)
-    hook_filter = Filter(filt.program, flags, None, "")
 
     def run(path, args, env):
-        execve(hook_filter, path, args, env, no_new_privs=no_new_privs)
+        L.seccomp_exec(filt.program, flags, no_new_privs, None, None, list(args), env, path=path)
     return run
