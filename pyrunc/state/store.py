@@ -47,7 +47,7 @@ class StateDir:
             raise ContainerExists(cid) from None
         except OSError as e:
             raise PyruncError(f"cannot create state directory {path}: {e.strerror}") from None
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
         fcntl.flock(fd, fcntl.LOCK_EX)
         return cls(root, cid, fd)
 
@@ -57,9 +57,13 @@ class StateDir:
         check_id(cid)
         path = os.path.join(root, cid)
         try:
-            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except (FileNotFoundError, NotADirectoryError):
-            raise ContainerNotFound(cid) from None
+            # O_NOFOLLOW: a symlink planted at <root>/<id> must not make
+            # delete empty whatever it points to
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        except (FileNotFoundError, NotADirectoryError, OSError) as e:
+            if isinstance(e, (FileNotFoundError, NotADirectoryError)) or e.errno == 40:  # ELOOP
+                raise ContainerNotFound(cid) from None
+            raise
         fcntl.flock(fd, fcntl.LOCK_EX)
         if os.fstat(fd).st_nlink == 0 or not os.path.exists(os.path.join(path, STATE_FILE)):
             os.close(fd)
@@ -127,6 +131,9 @@ class StateDir:
 def _remove_tree(path):
     """rm -rf for a state directory (a handful of entries, no symlinks
     followed); shutil would cost delete ~10 ms of imports."""
+    if os.path.islink(path):
+        os.unlink(path)  # never what it points to
+        return
     try:
         entries = list(os.scandir(path))
     except FileNotFoundError:
@@ -155,9 +162,9 @@ def remove_stale(root, cid):
     check_id(cid)
     path = os.path.join(root, cid)
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC)
     except (FileNotFoundError, NotADirectoryError):
-        return
+        return  # absent, or not a directory of ours (a symlink is never followed)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX)
         if os.fstat(fd).st_nlink and not os.path.exists(os.path.join(path, STATE_FILE)):

@@ -382,11 +382,14 @@ def resolve_binary(name):
 
 
 def launcher_interpreter(launcher):
-    """The interpreter named by the launcher's shebang (what pyrunc runs with)."""
+    """The interpreter pyrunc runs with: the one the launcher's shebang
+    names, or for the C launcher (csrc/launcher/), the ``python3`` beside it,
+    started with ``-I -S``."""
     with open(launcher, "rb") as f:
         first = f.readline().decode(errors="replace").strip()
     if not first.startswith("#!"):
-        return None, []
+        beside = os.path.join(os.path.dirname(launcher), "python3")
+        return (beside, ["-I", "-S"]) if os.access(beside, os.X_OK) else (None, [])
     parts = first[2:].split()
     if parts and os.path.basename(parts[0]) == "env" and len(parts) > 1:
         return shutil.which(parts[1]), parts[2:]
