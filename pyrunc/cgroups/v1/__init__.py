@@ -6,6 +6,7 @@ has ``apply(cg, section, warn)`` and ``stats(cg, out)``.
 import os
 
 from pyrunc.cgroups.fs import CgroupError
+from pyrunc.cgroups.sections import apply_sections, collect_stats
 
 
 class Cgroup:
@@ -49,22 +50,9 @@ def apply(cg, resources, warn, update=False):
     if resources.get("unified"):
         raise CgroupError("linux.resources.unified: cgroup v2 settings cannot be applied on this "
                           "cgroup v1 host (unified needs /sys/fs/cgroup to be cgroup2)")
-    for section, module in _modules():
-        value = resources.get(section)
-        if section == "devices":
-            if update:
-                continue
-            module.apply(cg, value or [], warn)
-        elif value is not None:
-            module.apply(cg, value, warn)
+    apply_sections(_modules(), cg, resources, warn, update)
 
 
 def stats(cg):
     from pyrunc.cgroups.v1 import block_io, cpu, hugepage_limits, memory, pids
-    out = {}
-    cpu.stats(cg, out)
-    memory.stats(cg, out)
-    pids.stats(cg, out)
-    block_io.stats(cg, out)
-    hugepage_limits.stats(cg, out)
-    return out
+    return collect_stats((cpu, memory, pids, block_io, hugepage_limits), cg)

@@ -11,6 +11,7 @@ import os
 
 from pyrunc.cgroups import fs
 from pyrunc.cgroups.fs import CgroupError
+from pyrunc.cgroups.sections import apply_sections, collect_stats
 
 ENOENT, EPERM, EACCES = 2, 1, 13
 
@@ -63,25 +64,12 @@ def _modules():
 
 
 def apply(cg, resources, warn, update=False):
-    for section, module in _modules():
-        value = resources.get(section)
-        if section == "devices":
-            if update:
-                continue
-            module.apply(cg, value or [], warn)
-        elif value is not None:
-            module.apply(cg, value, warn)
+    apply_sections(_modules(), cg, resources, warn, update)
 
 
 def stats(cg):
     from pyrunc.cgroups.v2 import block_io, cpu, hugepage_limits, memory, pids
-    out = {}
-    cpu.stats(cg, out)
-    memory.stats(cg, out)
-    pids.stats(cg, out)
-    block_io.stats(cg, out)
-    hugepage_limits.stats(cg, out)
-    return out
+    return collect_stats((cpu, memory, pids, block_io, hugepage_limits), cg)
 
 
 def psi(path):
