@@ -140,14 +140,7 @@ class Compiler:
             return lambda value: None
         if len(checks) == 1:
             return checks[0]
-
-        def run(value):
-            for check in checks:
-                problem = check(value)
-                if problem is not None:
-                    return problem
-            return None
-        return run
+        return _first_problem(checks)
 
     # -- keywords (each returns a check, or None when it has nothing to do) -
     def _kw_type(self, names, node, base):
@@ -310,15 +303,7 @@ class Compiler:
         return None  # folded into maximum
 
     def _kw_allOf(self, subs, node, base):
-        compiled = [self.compile(sub, base) for sub in subs]
-
-        def check(value):
-            for validate in compiled:
-                problem = validate(value)
-                if problem is not None:
-                    return problem
-            return None
-        return check
+        return _first_problem([self.compile(sub, base) for sub in subs])
 
     def _kw_anyOf(self, subs, node, base):
         compiled = [self.compile(sub, base) for sub in subs]
@@ -356,3 +341,14 @@ def first_problem(directory, name, instance):
     path, message = problem
     path.reverse()
     return path, message
+
+
+def _first_problem(checks):
+    """One check running *checks* in order, returning the first problem."""
+    def run(value):
+        for check in checks:
+            problem = check(value)
+            if problem is not None:
+                return problem
+        return None
+    return run
