@@ -20,7 +20,22 @@ from pathlib import Path
 
 import pytest
 
+from support import asserts
+
 # --- /proc parsers ---------------------------------------------------------
+
+
+def create_refused(rt, cfg, *fragments):
+    """``create`` of *cfg* must fail cleanly: one clear error naming
+    *fragments* (runc: exit 1 and no traceback), and no container left."""
+    cid = rt.new_id()
+    res = rt.runtime("create", "--bundle", rt.bundle(cfg), cid)
+    if rt.is_runc:
+        assert res.rc == 1 and not asserts.TRACEBACK.search(res.err), str(res)
+    else:
+        asserts.error(res, *fragments)
+    asserts.not_exist(rt.runtime("state", cid))
+    return res
 
 
 def status(text):

@@ -26,15 +26,6 @@ def _tmpfs(*options, dest="/mnt/t"):
     return cfg
 
 
-def _refused(rt, cfg, *fragments):
-    cid = rt.new_id()
-    res = rt.runtime("create", "--bundle", rt.bundle(cfg), cid)
-    if rt.is_runc:
-        assert res.rc == 1 and not asserts.TRACEBACK.search(res.err), str(res)
-    else:
-        asserts.error(res, *fragments)
-    asserts.not_exist(rt.runtime("state", cid))
-    return res
 
 
 # --- the flags of the table, on a tmpfs ------------------------------------------------------------
@@ -95,7 +86,7 @@ def test_filesystem_options_go_to_the_data_argument(rt):
 
 
 def test_unknown_filesystem_option_is_a_clear_error(rt):
-    _refused(rt, _tmpfs("pyrunc_bogus_option=1"), "/mnt/t")
+    sx.create_refused(rt, _tmpfs("pyrunc_bogus_option=1"), "/mnt/t")
 
 
 def test_relative_destination_is_relative_to_root(rt):
@@ -380,7 +371,7 @@ def test_directory_bind_onto_an_image_file_is_refused(rt):
     host = rt.hostdir()
     cfg = base_config(["true"])
     bind(cfg, host, "/etc/passwd")
-    _refused(rt, cfg, "/etc/passwd")
+    sx.create_refused(rt, cfg, "/etc/passwd")
 
 
 def test_file_bind_onto_an_image_directory_is_refused(rt):
@@ -388,13 +379,13 @@ def test_file_bind_onto_an_image_directory_is_refused(rt):
     (host / "f").write_text("x\n")
     cfg = base_config(["true"])
     bind(cfg, host / "f", "/etc")
-    _refused(rt, cfg, "/etc")
+    sx.create_refused(rt, cfg, "/etc")
 
 
 def test_bind_of_a_missing_source_is_refused(rt):
     cfg = base_config(["true"])
     bind(cfg, rt.tmp / "no-such-source", "/data")
-    _refused(rt, cfg, "no-such-source")
+    sx.create_refused(rt, cfg, "no-such-source")
 
 
 # --- destinations through the image's symlinks ----------------------------------------------------------

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from support import asserts
+import support_extra as sx
 from support.config import remove_namespace, set_namespace_path, sh
 
 
@@ -23,15 +23,6 @@ def _with_sysctl(script, sysctl):
     return cfg
 
 
-def _refused(rt, cfg, *fragments):
-    cid = rt.new_id()
-    res = rt.runtime("create", "--bundle", rt.bundle(cfg), cid)
-    if rt.is_runc:
-        assert res.rc == 1 and not asserts.TRACEBACK.search(res.err), str(res)
-    else:
-        asserts.error(res, *fragments)
-    asserts.not_exist(rt.runtime("state", cid))
-    return res
 
 
 def test_network_sysctl_in_a_new_network_namespace(rt):
@@ -84,7 +75,6 @@ def test_network_sysctl_in_a_joined_network_namespace(rt):
 
 
 def test_sysctl_in_a_user_namespace_container(rt):
-    import support_extra as sx
     sx.traversable_for_userns(rt)
     cfg = _with_sysctl("cat /proc/sys/net/core/somaxconn", {"net.core.somaxconn": "555"})
     cfg["linux"]["namespaces"].append({"type": "user"})
@@ -100,14 +90,14 @@ def test_sysctl_in_a_user_namespace_container(rt):
 def test_network_sysctl_without_a_network_namespace_is_refused(rt):
     host = _read_host("net.core.somaxconn")
     cfg = remove_namespace(_with_sysctl("true", {"net.core.somaxconn": "1"}), "network")
-    _refused(rt, cfg, "net.core.somaxconn")
+    sx.create_refused(rt, cfg, "net.core.somaxconn")
     assert _read_host("net.core.somaxconn") == host
 
 
 def test_network_sysctl_in_the_runtimes_own_network_namespace_is_refused(rt):
     host = _read_host("net.core.somaxconn")
     cfg = set_namespace_path(_with_sysctl("true", {"net.core.somaxconn": "1"}), "network", "/proc/self/ns/net")
-    res = _refused(rt, cfg, "net.core.somaxconn")
+    res = sx.create_refused(rt, cfg, "net.core.somaxconn")
     assert _read_host("net.core.somaxconn") == host, str(res)
 
 
@@ -115,7 +105,7 @@ def test_network_sysctl_in_the_runtimes_own_network_namespace_is_refused(rt):
 def test_ipc_sysctl_without_an_ipc_namespace_is_refused(rt, key):
     host = _read_host(key)
     cfg = remove_namespace(_with_sysctl("true", {key: "77"}), "ipc")
-    _refused(rt, cfg, key)
+    sx.create_refused(rt, cfg, key)
     assert _read_host(key) == host
 
 
@@ -123,7 +113,7 @@ def test_domainname_sysctl_without_a_uts_namespace_is_refused(rt):
     host = _read_host("kernel.domainname")
     cfg = remove_namespace(_with_sysctl("true", {"kernel.domainname": "evil.example"}), "uts")
     del cfg["hostname"]
-    _refused(rt, cfg, "kernel.domainname")
+    sx.create_refused(rt, cfg, "kernel.domainname")
     assert _read_host("kernel.domainname") == host
 
 
@@ -131,7 +121,7 @@ def test_domainname_sysctl_without_a_uts_namespace_is_refused(rt):
                                        ("fs.file-max", "100000"), ("kernel.hostname", "sneaky")])
 def test_sysctl_not_owned_by_a_container_namespace_is_refused(rt, key, value):
     host = _read_host(key)
-    _refused(rt, _with_sysctl("true", {key: value}), key)
+    sx.create_refused(rt, _with_sysctl("true", {key: value}), key)
     assert _read_host(key) == host
 
 
@@ -140,9 +130,9 @@ def test_sysctl_not_owned_by_a_container_namespace_is_refused(rt, key, value):
                                  "net.ipv4.conf.../../../kernel.pid_max"])
 def test_bad_sysctl_names_are_refused(rt, key):
     host = _read_host("kernel.pid_max")
-    _refused(rt, _with_sysctl("true", {key: "1"}))
+    sx.create_refused(rt, _with_sysctl("true", {key: "1"}))
     assert _read_host("kernel.pid_max") == host
 
 
 def test_invalid_sysctl_value_is_a_clear_error(rt):
-    _refused(rt, _with_sysctl("true", {"net.ipv4.ip_forward": "not-a-number"}), "net.ipv4.ip_forward")
+    sx.create_refused(rt, _with_sysctl("true", {"net.ipv4.ip_forward": "not-a-number"}), "net.ipv4.ip_forward")

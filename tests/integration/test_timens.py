@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from support import asserts
+import support_extra as sx
 from support.config import base_config, set_namespace_path, sh
 
 if not os.path.exists("/proc/self/ns/time"):
@@ -79,7 +79,6 @@ def test_join_a_time_namespace_by_path(rt):
 
 
 def test_time_namespace_with_a_user_namespace(rt):
-    import support_extra as sx
     sx.traversable_for_userns(rt)
     cfg = timens_config(["sh", "-c", "cat /proc/self/timens_offsets; id -u"])
     cfg["linux"]["namespaces"].append({"type": "user"})
@@ -93,37 +92,29 @@ def test_time_namespace_with_a_user_namespace(rt):
 # --- refused -----------------------------------------------------------------------------------
 
 
-def _refused(rt, cfg, *fragments):
-    cid = rt.new_id()
-    res = rt.runtime("create", "--bundle", rt.bundle(cfg), cid)
-    if rt.is_runc:
-        assert res.rc == 1 and not asserts.TRACEBACK.search(res.err), str(res)
-    else:
-        asserts.error(res, *fragments)
-    asserts.not_exist(rt.runtime("state", cid))
 
 
 def test_time_offsets_without_a_time_namespace_are_refused(rt):
     cfg = base_config(["true"])
     cfg["linux"]["timeOffsets"] = {"boottime": {"secs": 10}}
-    _refused(rt, cfg, "timeOffsets")
+    sx.create_refused(rt, cfg, "timeOffsets")
 
 
 def test_time_offsets_when_joining_a_time_namespace_are_refused(rt):
     first, pid = rt.started_container(timens_config(["sleep", "1000"], offsets=False))
     cfg = set_namespace_path(timens_config(["true"], {"boottime": {"secs": 10}}), "time", f"/proc/{pid}/ns/time")
-    _refused(rt, cfg, "timeOffsets")
+    sx.create_refused(rt, cfg, "timeOffsets")
 
 
 @pytest.mark.parametrize("clock", ["realtime", "tai", "monotonic_raw"])
 def test_clocks_a_time_namespace_cannot_offset_are_refused(rt, clock):
-    _refused(rt, timens_config(["true"], {clock: {"secs": 10}}), clock)
+    sx.create_refused(rt, timens_config(["true"], {clock: {"secs": 10}}), clock)
 
 
 def test_offset_making_a_clock_negative_is_a_clear_error(rt):
-    _refused(rt, timens_config(["true"], {"boottime": {"secs": -int(_host_uptime()) - 3 * DAY}}), "offsets")
+    sx.create_refused(rt, timens_config(["true"], {"boottime": {"secs": -int(_host_uptime()) - 3 * DAY}}), "offsets")
 
 
 def test_joining_a_path_that_is_not_a_time_namespace_is_refused(rt):
     cfg = set_namespace_path(base_config(["true"]), "time", "/proc/self/ns/net")
-    _refused(rt, cfg)
+    sx.create_refused(rt, cfg)
