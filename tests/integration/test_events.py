@@ -11,6 +11,9 @@ from support import asserts, proc
 from support.config import base_config, sh
 
 MiB = 1 << 20
+# OOM again and again: the events stream may start after the first OOM (a slow
+# emulated VM takes seconds to start it), and an OOM it did not see is no event
+OOM_LOOP = "while :; do tail /dev/zero; sleep 1; done"
 
 # runc's types.Stats keys, in its order
 STATS_KEYS = ["cpu", "cpuset", "memory", "pids", "blkio", "hugetlb", "intel_rdt", "network_interfaces"]
@@ -100,10 +103,9 @@ def test_stream_of_stats_ends_when_the_container_stops(rt):
 
 
 def test_oom_event(rt):
-    """A process of the container is OOM-killed: one ``oom`` event, and the
+    """A process of the container is OOM-killed: an ``oom`` event, and the
     stream goes on while the container runs."""
-    script = "sleep 0.5; tail /dev/zero; sleep 100"
-    cid, _ = running(rt, with_resources(sh(script), {"memory": {"limit": 32 * MiB, "swap": 32 * MiB}}))
+    cid, _ = running(rt, with_resources(sh(OOM_LOOP), {"memory": {"limit": 32 * MiB, "swap": 32 * MiB}}))
     sp = rt.spawn("events", "--interval", "200ms", cid)
     proc.wait_for(lambda: any(e["type"] == "oom" for e in _lines(sp)), timeout=30, what="an oom event")
     oom = [e for e in _lines(sp) if e["type"] == "oom"]
@@ -136,7 +138,7 @@ def test_v2_stats(rt):
 
 @pytest.mark.cgroup2("memory")
 def test_v2_oom_event(rt):
-    cid, _ = running(rt, with_resources(sh("sleep 0.5; tail /dev/zero; sleep 100"),
+    cid, _ = running(rt, with_resources(sh(OOM_LOOP),
                                         {"memory": {"limit": 32 * MiB, "swap": 32 * MiB}}))
     sp = rt.spawn("events", "--interval", "200ms", cid)
     proc.wait_for(lambda: any(e["type"] == "oom" for e in _lines(sp)), timeout=30, what="an oom event")
