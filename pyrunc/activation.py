@@ -11,9 +11,8 @@ runc does it (and nothing else):
   ``podman --sdnotify=container`` works.
 """
 import os
-import socket
-import time
 
+from pyrunc import fdpass
 from pyrunc.errors import PyruncError
 
 NOTIFY_DIR_IN_CONTAINER = "/run/notify"
@@ -58,7 +57,7 @@ def bind_notify_socket(notify_dir):
         os.unlink(path)
     except FileNotFoundError:
         pass
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    sock = fdpass.socket(fdpass.AF_UNIX, fdpass.SOCK_DGRAM | fdpass.SOCK_CLOEXEC)
     sock.bind(path)
     os.chmod(path, 0o777)  # the container's user may be anyone
     return sock
@@ -71,13 +70,13 @@ def relay_ready(sock, host_socket, pid, alive):
     while True:
         try:
             data = sock.recv(4096)
-        except socket.timeout:
+        except fdpass.timeout:
             if not alive():
                 raise PyruncError("the container exited before it notified READY=1")
             continue
         if b"READY=1" in data.split(b"\n"):
             break
-    out = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM | socket.SOCK_CLOEXEC)
+    out = fdpass.socket(fdpass.AF_UNIX, fdpass.SOCK_DGRAM | fdpass.SOCK_CLOEXEC)
     try:
         target = host_socket
         if target.startswith("@"):

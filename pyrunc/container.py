@@ -301,8 +301,8 @@ def _console_pair(console_socket):
     from pyrunc.process import console
     if console_socket:
         return console.connect(console_socket), None
-    import socket
-    own_end, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+    from pyrunc import fdpass
+    own_end, theirs = fdpass.socketpair(fdpass.AF_UNIX, fdpass.SOCK_STREAM)
     return theirs, own_end
 
 

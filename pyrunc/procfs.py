@@ -5,7 +5,6 @@ A pid alone names a process only until it is reused; pid + start time (field
 pair is what state.json records and what every verb re-checks (runc's
 ``refreshState``), so a recycled pid is never reported or signalled.
 """
-import os
 
 
 def stat_fields(pid):

@@ -5,8 +5,9 @@
  *
  * The interpreter is the `python3` beside this executable (a venv's bin/),
  * else the one pyrunc was built with (PYRUNC_PYTHON).  The package is found
- * in <sys.prefix>/lib/pythonX.Y/site-packages; if it is not there (an
- * editable or distro-layout install), `site` is run after all.
+ * in <prefix>/lib/pythonX.Y/site-packages, <prefix> being the directory
+ * above the launcher's; if it is not there (an editable or distro-layout
+ * install), `site` is run after all.
  *
  * For the verbs that put a process into a container (create, run, exec),
  * the interpreter is exec'd from a sealed memfd copy of its binary, as
@@ -32,9 +33,12 @@
 #define PYRUNC_PYTHON "/usr/bin/python3"
 #endif
 
+/* The Python program: %s is the install prefix (the launcher's bin/..).
+ * Without `site`, sys.prefix is the base interpreter's even in a venv
+ * (site.venv() is what switches it), so the prefix comes from here. */
 static const char CODE[] =
     "import sys\n"
-    "sys.path.append('%s/lib/python%d.%d/site-packages' % (sys.prefix, *sys.version_info[:2]))\n"
+    "sys.path.append('%s/lib/python%%d.%%d/site-packages' %% sys.version_info[:2])\n"
     "try:\n"
     "    from pyrunc.cli.main import run_cli\n"
     "except ImportError:\n"
@@ -80,8 +84,8 @@ static int sealed_copy(const char *path)
 
 int main(int argc, char **argv)
 {
-    char self[PATH_MAX], python[PATH_MAX + 16];
-    const char *interp = PYRUNC_PYTHON;
+    char self[PATH_MAX], python[PATH_MAX + 16], code[sizeof(CODE) + PATH_MAX];
+    const char *interp = PYRUNC_PYTHON, *prefix = "";
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     if (n > 0) {
         self[n] = '\0';
@@ -91,8 +95,14 @@ int main(int argc, char **argv)
             snprintf(python, sizeof(python), "%s/python3", self);
             if (access(python, X_OK) == 0)
                 interp = python;
+            slash = strrchr(self, '/');
+            if (slash && !strpbrk(self, "'\\\n")) {
+                *slash = '\0';
+                prefix = self;
+            }
         }
     }
+    snprintf(code, sizeof(code), CODE, prefix);
     char **args = calloc((size_t)argc + 5, sizeof(char *));
     if (!args)
         return 1;
@@ -100,7 +110,7 @@ int main(int argc, char **argv)
     args[1] = "-I";
     args[2] = "-S";
     args[3] = "-c";
-    args[4] = (char *)CODE;
+    args[4] = code;
     for (int i = 1; i < argc; i++)
         args[4 + i] = argv[i];
     if (enters_container(argc, argv)) {

@@ -6,7 +6,6 @@ open (the state-dir lock above all, whose flock would otherwise be held by
 the container) is closed right after the fork.  CVE-2024-21626 was a leaked
 fd to a host directory.
 """
-import os
 
 from pyrunc import linux as L
 

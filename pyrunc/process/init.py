@@ -6,19 +6,17 @@ import would load code from the container image (a planted ``json.py``).
 Everything needed is imported by the CLI before the fork, and the path
 finders are removed first thing, so a missed import fails loudly instead.
 """
-import array  # noqa: F401  (socket.send_fds imports it lazily)
 import os
 import resource
-import signal
-import socket
+import _signal as signal  # not signal: its enums import enum (~5 ms)
 import stat
 import sys
 
 import prctl
 
-from pyrunc import hooks, linux as L
+from pyrunc import fdpass, hooks, linux as L
 from pyrunc.errors import PyruncError
-from pyrunc.process import console, fds, final_exec, sync
+from pyrunc.process import console, fds, final_exec, sync  # noqa: F401 (final_exec: loaded before the pivot)
 from pyrunc.process.errors import describe
 from pyrunc.rootfs import devices, mounts, paths, pivot, special
 from pyrunc.security import apparmor, capabilities, seccomp, selinux
@@ -126,7 +124,7 @@ class Init:
 
     def hostname(self):
         if self.plan.hostname is not None:
-            socket.sethostname(self.plan.hostname)
+            fdpass.sethostname(self.plan.hostname)
         if self.plan.domainname is not None:
             with open("/proc/sys/kernel/domainname", "w") as f:
                 f.write(self.plan.domainname)

@@ -7,12 +7,11 @@ it, and when ``create`` exits the init moves up to the engine's subreaper
 """
 import fcntl
 import os
-import signal
-import socket
+import _signal as signal  # not signal: its enums import enum (~5 ms)
 
 import prctl
 
-from pyrunc import fastjson
+from pyrunc import fastjson, fdpass
 from pyrunc.process import stage1, sync
 
 
@@ -74,7 +73,7 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
     prctl.set_child_subreaper(True)
     floor = 3 + preserve_fds
     parent, child = sync.pair()
-    child = sync.Channel(socket.socket(fileno=_high_fd(child.sock.detach(), floor)))
+    child = sync.Channel(fdpass.socket(fileno=_high_fd(child.sock.detach(), floor)))
     fds_by_name = {name: _high_fd(os.dup(fd), floor) for name, fd in (pass_fds or {}).items()}
     fds_by_name["keep"] = {0, 1, 2, child.fileno(), *range(3, floor), *fds_by_name.values()}
     stage1_pid = os.fork()
@@ -133,7 +132,7 @@ def write_id_maps(pid, namespaces):
 def _pending_init_pid(chan):
     while True:
         try:
-            data = chan.sock.recv(65536, socket.MSG_DONTWAIT)
+            data = chan.sock.recv(65536, fdpass.MSG_DONTWAIT)
         except (BlockingIOError, OSError):
             return None
         if not data:

@@ -39,9 +39,8 @@ An unexpected EOF means the peer died.  Messages are small JSON objects, one
 per datagram (runc ``libcontainer/sync.go``, youki ``channel.rs``).
 """
 import os
-import socket
 
-from pyrunc import fastjson
+from pyrunc import fastjson, fdpass
 
 from pyrunc.errors import PyruncError
 
@@ -65,7 +64,7 @@ class InitError(PyruncError):
 
 
 def pair():
-    a, b = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    a, b = fdpass.socketpair(fdpass.AF_UNIX, fdpass.SOCK_SEQPACKET)
     return Channel(a), Channel(b)
 
 
@@ -82,7 +81,7 @@ class Channel:
     def send(self, name, fds=(), **fields):
         data = fastjson.dumps({"type": name, **fields}).encode()
         if fds:
-            socket.send_fds(self.sock, [data], list(fds))
+            fdpass.send_fds(self.sock, [data], list(fds))
         else:
             self.sock.send(data)
 
@@ -94,7 +93,7 @@ class Channel:
 
     def recv(self):
         """Next message as (dict, fds); ({"type": None}, []) at EOF."""
-        data, fds, _flags, _addr = socket.recv_fds(self.sock, _MAX, 4)
+        data, fds, _flags, _addr = fdpass.recv_fds(self.sock, _MAX, 4)
         if not data:
             for fd in fds:
                 os.close(fd)

@@ -36,11 +36,9 @@ loaded as late as possible by C code, never under Python.
   ``create`` or ``exec`` before anything runs.
 """
 import fcntl
-import json
 import os
-import socket
 
-from pyrunc import OCI_VERSION, linux as L
+from pyrunc import OCI_VERSION, fastjson, fdpass, linux as L
 from pyrunc.errors import ConfigError, PyruncError
 from pyrunc.process import final_exec
 from pyrunc.record import record
@@ -122,7 +120,7 @@ def connect_listener(filt):
     has no notify rule.  Connected in P0, on the host, before the fork."""
     if filt is None or not filt.notify:
         return None
-    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM | socket.SOCK_CLOEXEC)
+    sock = fdpass.socket(fdpass.AF_UNIX, fdpass.SOCK_STREAM | fdpass.SOCK_CLOEXEC)
     try:
         sock.connect(filt.listener_path)
     except OSError as e:
@@ -138,7 +136,7 @@ def listener_message(filt, pid, state):
     doc = {"ociVersion": OCI_VERSION, "fds": [SECCOMP_FD_NAME], "pid": pid, "state": state}
     if filt.listener_metadata:
         doc["metadata"] = filt.listener_metadata
-    return json.dumps(doc, separators=(",", ":")).encode()
+    return fastjson.dumps(doc).encode()
 
 
 def caps_until_exec(caps, no_new_privs, filt):

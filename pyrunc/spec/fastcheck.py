@@ -19,9 +19,9 @@ for the first problem met, with ``path`` a list of keys and indexes built
 back to front while unwinding (so nothing is allocated on success).
 """
 import os
-import re
 
 from pyrunc import fastjson
+from pyrunc.spec.patterns import searcher
 
 # Keywords that never affect validity.
 _ANNOTATIONS = frozenset({"description", "title", "$schema", "id", "definitions", "default", "$comment"})
@@ -191,15 +191,15 @@ class Compiler:
         return check
 
     def _kw_patternProperties(self, patterns, node, base):
-        compiled = [(re.compile(p), self.compile(sub, base)) for p, sub in patterns.items()]
+        compiled = [(searcher(p), self.compile(sub, base)) for p, sub in patterns.items()]
 
         def check(value):
             if not isinstance(value, dict):
                 return None
             for key, item in value.items():
-                for regex, validate in compiled:
+                for matches, validate in compiled:
                     # jsonschema uses re.search: unanchored, Python semantics.
-                    if regex.search(key):
+                    if matches(key):
                         problem = validate(item)
                         if problem is not None:
                             problem[0].append(key)
@@ -209,7 +209,7 @@ class Compiler:
 
     def _kw_additionalProperties(self, extra, node, base):
         declared = frozenset(node.get("properties", ()))
-        patterns = [re.compile(p) for p in node.get("patternProperties", ())]
+        patterns = [searcher(p) for p in node.get("patternProperties", ())]
         if extra is True or extra == {}:
             return None
         if extra is False:
@@ -221,7 +221,7 @@ class Compiler:
             if not isinstance(value, dict):
                 return None
             for key, item in value.items():
-                if key in declared or any(p.search(key) for p in patterns):
+                if key in declared or any(matches(key) for matches in patterns):
                     continue
                 if validate is None:
                     return [key], "unknown property not allowed"
@@ -276,9 +276,9 @@ class Compiler:
         return lambda v: None if isinstance(v, str) and v in allowed else _fail(None, message)
 
     def _kw_pattern(self, pattern, node, base):
-        regex = re.compile(pattern)
+        matches = searcher(pattern)
         message = f"does not match {pattern}"
-        return lambda v: _fail(None, message) if isinstance(v, str) and not regex.search(v) else None
+        return lambda v: _fail(None, message) if isinstance(v, str) and not matches(v) else None
 
     def _kw_minimum(self, bound, node, base):
         # Written as jsonschema writes it (``instance < minimum`` fails) so a

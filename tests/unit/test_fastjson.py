@@ -1,6 +1,7 @@
 """pyrunc.fastjson must give exactly what the json module gives for what
 pyrunc reads and writes (state.json, log lines, sync messages)."""
 import json
+import os
 
 import pytest
 from hypothesis import given, settings, strategies as st
@@ -43,6 +44,9 @@ def test_short_verbs_import_neither_json_nor_re():
             "main.main(sys.argv[1:])\n"
             "bad = {'json', 're', 'enum', 'collections', 'dataclasses', 'signal'} & set(sys.modules)\n"
             "print(sorted(bad))\n")
-    out = subprocess.run([sys.executable, "-I", "-S", "-c", "import sys; sys.path[:0] = " + repr(sys.path) + "\n" + code],
+    import pyrunc
+    # -S: no site, so no editable-install finder either; name the package's directory
+    path = [os.path.dirname(os.path.dirname(pyrunc.__file__))] + sys.path
+    out = subprocess.run([sys.executable, "-I", "-S", "-c", "import sys; sys.path[:0] = " + repr(path) + "\n" + code],
                          capture_output=True, text=True, timeout=30)
     assert out.stdout.strip() == "[]", out.stderr
