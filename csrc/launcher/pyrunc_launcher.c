@@ -35,15 +35,17 @@
 
 /* The Python program: %s is the install prefix (the launcher's bin/..).
  * Without `site`, sys.prefix is the base interpreter's even in a venv
- * (site.venv() is what switches it), so the prefix comes from here. */
+ * (site.venv() is what switches it), so the prefix comes from here.
+ * pyrunc._bundle serves the package's modules from one file (its
+ * docstring says why). */
 static const char CODE[] =
     "import sys\n"
     "sys.path.append('%s/lib/python%%d.%%d/site-packages' %% sys.version_info[:2])\n"
     "try:\n"
-    "    from pyrunc.cli.main import run_cli\n"
+    "    import pyrunc._bundle\n"
     "except ImportError:\n"
     "    import site; site.main()\n"
-    "    from pyrunc.cli.main import run_cli\n"
+    "from pyrunc.cli.main import run_cli\n"
     "run_cli()\n";
 
 /* Does the command line name a verb that enters a container?  Any

@@ -12,7 +12,7 @@ import _signal as signal  # not signal: its enums import enum (~5 ms)
 import stat
 import sys
 
-import prctl
+import _prctl  # python-prctl's C module (see security/capabilities.py)
 
 from pyrunc import fdpass, hooks, linux as L
 from pyrunc.errors import PyruncError
@@ -56,7 +56,7 @@ class Init:
     def not_dumpable(self):
         # /proc/<init>/exe is the host's python; nothing in the container
         # may open it, ptrace us or read our memory (CVE-2019-5736).
-        prctl.set_dumpable(False)
+        _prctl.prctl(_prctl.PR_SET_DUMPABLE, 0)
 
     def keyring(self):
         if not self.plan.no_new_keyring:
@@ -215,7 +215,7 @@ class Init:
 
     def no_new_privileges(self):
         if self.proc.no_new_privileges:
-            prctl.set_no_new_privs(True)
+            _prctl.prctl(_prctl.PR_SET_NO_NEW_PRIVS, 1)
 
     def signals(self):
         # Python ignores SIGPIPE and SIGXFSZ; ignored dispositions survive

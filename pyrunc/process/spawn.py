@@ -9,7 +9,7 @@ import fcntl
 import os
 import _signal as signal  # not signal: its enums import enum (~5 ms)
 
-import prctl
+import _prctl
 
 from pyrunc import fastjson, fdpass
 from pyrunc.process import stage1, sync
@@ -70,7 +70,7 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
     runtime-side hooks and returns the state the child's hooks read.
     Returns a Spawned; on failure kills what it started and raises the
     child's error."""
-    prctl.set_child_subreaper(True)
+    _prctl.prctl(_prctl.PR_SET_CHILD_SUBREAPER, 1)
     floor = 3 + preserve_fds
     parent, child = sync.pair()
     child = sync.Channel(fdpass.socket(fileno=_high_fd(child.sock.detach(), floor)))
