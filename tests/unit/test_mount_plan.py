@@ -3,7 +3,7 @@ idmap and ridmap are recognised options, never filesystem data, and each
 id-mapped mount's IdMapping says where its idmap comes from."""
 import pytest
 
-from pyrunc import kconst as L
+from pyrunc import features, kconst as L
 from pyrunc.errors import ConfigError
 from pyrunc.plan.mounts import IdMapping, container_idmapping, parse_options, plan_mounts
 
@@ -78,3 +78,7 @@ def test_no_userns_no_container_idmapping():
     assert container_idmapping(_config(_bind(["rbind"]))) is None
     assert container_idmapping({}) is None
 
+
+def test_features_lists_idmap_options_and_extension():
+    assert {"idmap", "ridmap"} <= set(features.MOUNT_OPTIONS)
+    assert features.build()["linux"]["mountExtensions"] == {"idmap": {"enabled": True}}
