@@ -306,13 +306,26 @@ def _console_pair(console_socket):
     return theirs, own_end
 
 
-def _init_main(plan):
+def _init_main(plan, tree_names=None):
+    """The init's entry point; *tree_names* ({mount index: pass_fds name})
+    name the id-mapped clones of rootfs/idmap.py."""
     from pyrunc.process import init
 
     def main(chan, fds):
+        trees = {index: fds[name] for index, name in (tree_names or {}).items()}
         init.run(plan, chan, fds["fifo"], fds["stub"], fds.get("console"), fds.get("seccomp_listener"),
-                 fds.get("start_err"))
+                 fds.get("start_err"), trees)
     return main
+
+
+def _idmapped_trees(plan):
+    """{mount index: fd} of the id-mapped mounts' clones, made here on the
+    host side (rootfs/idmap.py); {} (and nothing imported) when no mount
+    asks for an idmap."""
+    if not any(m.idmap is not None for m in plan.mounts):
+        return {}
+    from pyrunc.rootfs import idmap
+    return idmap.open_trees(plan.mounts, plan.bundle, plan.root_propagation)
 
 
 def write_pid_file(path, pid):
@@ -391,10 +404,17 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
             hooks.run_all(config.get("hooks"), hooks.CREATE_RUNTIME, state)
             return state
 
+        trees = {}
         try:
-            spawned = spawn.spawn(plan.namespaces, manager, _init_main(plan), preserve_fds=preserve_fds,
-                                  pass_fds=pass_fds, handled_signals=handled_signals, on_hooks=on_hooks)
+            trees = _idmapped_trees(plan)
+            tree_names = {index: f"idmap-mount-{index}" for index in trees}
+            pass_fds.update((tree_names[index], fd) for index, fd in trees.items())
+            spawned = spawn.spawn(plan.namespaces, manager, _init_main(plan, tree_names),
+                                  preserve_fds=preserve_fds, pass_fds=pass_fds, handled_signals=handled_signals,
+                                  on_hooks=on_hooks)
         finally:
+            for fd in trees.values():
+                os.close(fd)
             os.close(fifo_fd)
             os.close(stub_fd)
             if "start_err" in pass_fds:

@@ -24,14 +24,6 @@ OCI_VERSION_MIN = "1.0.0"
 # FLIP: add "user" when id-mapped user namespaces land, "time" with timeOffsets.
 NAMESPACES = ("cgroup", "ipc", "mount", "network", "pid", "time", "user", "uts")
 
-# mounts[].options pyrunc understands, read from the tables the mount code
-# itself uses (flags, propagation, recursive mount_setattr attributes,
-# tmpcopyup).  Unknown strings are filesystem data (config.md); the spec's
-# other named options (see SPEC_MOUNT_OPTIONS: idmap, ridmap) are refused
-# until implemented.
-MOUNT_OPTIONS = tuple(_mount_plan.FLAGS) + tuple(_mount_plan.PROPAGATION) + tuple(_mount_plan.RECURSIVE) \
-    + tuple(sorted(_mount_plan.EXTENSIONS))
-
 # hooks.* kinds pyrunc runs.  FLIP: list each kind as it is implemented.
 HOOKS = ("prestart", "createRuntime", "createContainer", "startContainer", "poststart", "poststop")
 
@@ -45,7 +37,16 @@ SELINUX = True         # process.selinuxLabel, linux.mountLabel (security/selinu
 INTEL_RDT = False      # FLIP with linux.intelRdt
 MEMORY_POLICY = False  # FLIP with linux.memoryPolicy (set_mempolicy)
 NET_DEVICES = False    # FLIP with linux.netDevices
-IDMAP_MOUNTS = False   # FLIP with mounts[].uidMappings/gidMappings and idmap/ridmap
+IDMAP_MOUNTS = True    # mounts[].uidMappings/gidMappings, idmap/ridmap (rootfs/idmap.py)
+
+# mounts[].options pyrunc understands, read from the tables the mount code
+# itself uses (flags, propagation, recursive mount_setattr attributes,
+# idmap/ridmap, tmpcopyup).  Unknown strings are filesystem data (config.md).
+# runc 1.2 honours idmap and ridmap but leaves them out of this list;
+# features.md says it lists the options the runtime recognises, so pyrunc's
+# has them.
+MOUNT_OPTIONS = tuple(_mount_plan.FLAGS) + tuple(_mount_plan.PROPAGATION) + tuple(_mount_plan.RECURSIVE) \
+    + (tuple(_mount_plan.IDMAP) if IDMAP_MOUNTS else ()) + tuple(sorted(_mount_plan.EXTENSIONS))
 
 # ---------------------------------------------------------------------------
 # Reference tables from the spec and the kernel (not build facts).

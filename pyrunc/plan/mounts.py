@@ -1,15 +1,18 @@
 """Mount option strings -> mount(2) flags (config.md "Mounts", and the
 mount-options table of config-linux.md).
 
-Options fall in five groups, as in runc's ``parseMountOptions``:
+Options fall in six groups, as in runc's ``parseMountOptions``:
 flags set or cleared on the mount, propagation changes applied after it,
 recursive attributes applied with ``mount_setattr(AT_RECURSIVE)``,
-pyrunc extensions (``tmpcopyup``), and everything else, passed to the
-filesystem as its data string (``size=65536k``, ``mode=755``, ...).
+``idmap``/``ridmap`` (an id-mapped bind mount, see IdMapping), pyrunc
+extensions (``tmpcopyup``), and everything else, passed to the filesystem
+as its data string (``size=65536k``, ``mode=755``, ...).
 """
 from pyrunc.record import record
 
 from pyrunc import kconst as L
+from pyrunc.errors import ConfigError
+from pyrunc.plan.namespaces import id_map_text
 
 # option -> (clear?, flag)
 FLAGS = {
@@ -81,7 +84,23 @@ RECURSIVE = {
     "rsymfollow": (True, L.MOUNT_ATTR_NOSYMFOLLOW),
 }
 
+# option -> recursive?  Never passed to mount(2) (config.md): the idmap is
+# set with mount_setattr(MOUNT_ATTR_IDMAP), on the whole rbind tree for ridmap.
+IDMAP = {"idmap": False, "ridmap": True}
+
 EXTENSIONS = {"tmpcopyup"}
+
+
+@record
+class IdMapping:
+    """Where an id-mapped mount's idmap comes from: the mount's own
+    uidMappings/gidMappings (the text of a throw-away user namespace's
+    uid_map and gid_map), or else the container's user namespace (its
+    mappings, or the path of the one it joins)."""
+    recursive: bool          # ridmap: every mount of an rbind tree, not only the top one
+    uid_map: str = None
+    gid_map: str = None
+    userns_path: str = None
 
 
 @record
@@ -95,6 +114,7 @@ class MountPlan:
     rec_set: int
     rec_clr: int
     extensions: frozenset
+    idmap: object = None     # IdMapping of an id-mapped bind mount, else None
 
     @property
     def is_bind(self):
@@ -102,12 +122,15 @@ class MountPlan:
 
 
 def parse_options(options):
-    """Return (flags, propagation list, data string, rec_set, rec_clr, extensions)."""
+    """Return (flags, propagation list, data string, rec_set, rec_clr,
+    extensions, idmap) where idmap is None, or True for a recursive one
+    (the last of idmap/ridmap wins, as in runc)."""
     flags = 0
     propagation = []
     data = []
     rec_set = rec_clr = 0
     extensions = set()
+    idmap = None
     for opt in options or ():
         if opt in FLAGS:
             clear, flag = FLAGS[opt]
@@ -124,15 +147,17 @@ def parse_options(options):
                 rec_set &= ~attr
             else:
                 rec_set |= attr
+        elif opt in IDMAP:
+            idmap = IDMAP[opt]
         elif opt in EXTENSIONS:
             extensions.add(opt)
         else:
             data.append(opt)
-    return flags, tuple(propagation), ",".join(data), rec_set, rec_clr, frozenset(extensions)
+    return flags, tuple(propagation), ",".join(data), rec_set, rec_clr, frozenset(extensions), idmap
 
 
-def plan_mount(m):
-    flags, propagation, data, rec_set, rec_clr, ext = parse_options(m.get("options"))
+def plan_mount(m, index=0, config=None):
+    flags, propagation, data, rec_set, rec_clr, ext, idmap = parse_options(m.get("options"))
     mtype = m.get("type") or ""
     if mtype == "bind" and not flags & L.MS_BIND:
         # type "bind" without the option: a bind all the same (runc does this)
@@ -147,11 +172,44 @@ def plan_mount(m):
         rec_set=rec_set,
         rec_clr=rec_clr,
         extensions=ext,
+        idmap=plan_idmapping(m, idmap, index, config),
     )
 
 
+def plan_idmapping(m, recursive, index, config):
+    """The IdMapping of mounts[*index*], or None when it is not id-mapped.
+    Mappings without idmap or ridmap still map the mount (not recursively),
+    as runc does; without mappings the container's user namespace lends
+    its own (config.md allows it, runc does it)."""
+    has_maps = "uidMappings" in m or "gidMappings" in m
+    if recursive is None and not has_maps:
+        return None
+    if has_maps:
+        where = f"mounts[{index}]"
+        return IdMapping(bool(recursive), id_map_text(m.get("uidMappings"), f"{where}.uidMappings"),
+                         id_map_text(m.get("gidMappings"), f"{where}.gidMappings"))
+    borrowed = container_idmapping(config or {})
+    if borrowed is None:
+        raise ConfigError(f"mounts[{index}].options: an idmap mount needs uidMappings and gidMappings, "
+                          "or a user namespace in linux.namespaces")
+    return borrowed._replace(recursive=recursive)
+
+
+def container_idmapping(config):
+    """The container's user namespace as an IdMapping, or None without one."""
+    linux = config.get("linux") or {}
+    for ns in linux.get("namespaces") or ():
+        if ns.get("type") != "user":
+            continue
+        if ns.get("path"):
+            return IdMapping(False, userns_path=ns["path"])
+        return IdMapping(False, id_map_text(linux.get("uidMappings"), "linux.uidMappings"),
+                         id_map_text(linux.get("gidMappings"), "linux.gidMappings"))
+    return None
+
+
 def plan_mounts(config):
-    return tuple(plan_mount(m) for m in config.get("mounts") or ())
+    return tuple(plan_mount(m, i, config) for i, m in enumerate(config.get("mounts") or ()))
 
 
 def root_propagation(config):

@@ -10,7 +10,7 @@ more than a flag (config-linux.md):
 """
 from pyrunc.record import record
 
-from pyrunc import linux as L
+from pyrunc import kconst as L
 from pyrunc.errors import ConfigError
 
 FLAGS = {

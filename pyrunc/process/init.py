@@ -38,6 +38,7 @@ class Init:
         self.fifo_fd = fifo_fd
         self.console_fd = console_fd
         self.root_fd = None
+        self.mount_trees = {}  # mount index -> detached id-mapped clone (rootfs/idmap.py)
         self.program = None
         self.env = None
         self.state = None  # the container's state, for our hooks
@@ -74,13 +75,24 @@ class Init:
         self.root_fd = os.open(self.plan.rootfs, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
 
     def mount_all(self):
-        for m in self.plan.mounts:
-            try:
-                mounts.apply_mount(self.root_fd, m, self.plan.bundle, self.plan.cgroup_mount)
-            except PyruncError:
-                raise
-            except OSError as e:
-                raise PyruncError(f"mount {m.destination} ({m.type or 'bind'}): {describe(e)}") from None
+        try:
+            for index, m in enumerate(self.plan.mounts):
+                try:
+                    mounts.apply_mount(self.root_fd, m, self.plan.bundle, self.plan.cgroup_mount,
+                                       self.mount_trees.get(index))
+                except PyruncError:
+                    raise
+                except OSError as e:
+                    raise PyruncError(f"mount {m.destination} ({m.type or 'bind'}): {describe(e)}") from None
+        finally:
+            self.close_mount_trees()
+
+    def close_mount_trees(self):
+        """The clones are host directories: no fd to one may outlive the
+        mounts (CVE-2024-21626 was a leaked host fd)."""
+        for fd in self.mount_trees.values():
+            os.close(fd)
+        self.mount_trees = {}
 
     def populate_dev(self):
         bind = self.plan.in_userns
@@ -363,10 +375,13 @@ def run_exec(plan, chan, stub_fd, console_fd=None, listener_fd=None):
         os._exit(1)
 
 
-def run(plan, chan, fifo_fd, stub_fd, console_fd=None, listener_fd=None, start_err_fd=None):
-    """Never returns: execve()s the container's process or exits 1."""
+def run(plan, chan, fifo_fd, stub_fd, console_fd=None, listener_fd=None, start_err_fd=None,
+        mount_trees=None):
+    """Never returns: execve()s the container's process or exits 1.
+    *mount_trees*: {mount index: fd} of the id-mapped mounts' clones."""
     init = Init(plan, chan, fifo_fd, console_fd, stub_fd, listener_fd)
     init.start_err_fd = start_err_fd
+    init.mount_trees = dict(mount_trees or {})
     step = "start"
     try:
         for step in Init.STEPS:

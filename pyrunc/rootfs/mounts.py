@@ -62,11 +62,18 @@ def prepare_root(rootfs, propagation=0):
     mount made in the container under an rshared bind reach the host
     (Kubernetes' bidirectional propagation).  "unbindable" would make the
     rootfs bind below impossible; it is applied after pivot_root instead."""
-    if not propagation or propagation & L.MS_UNBINDABLE:
-        propagation = L.MS_SLAVE | L.MS_REC
-    L.mount(None, "/", None, propagation)
+    L.mount(None, "/", None, copy_propagation(propagation))
     _make_parent_private(rootfs)
     L.mount(rootfs, rootfs, None, L.MS_BIND | L.MS_REC)
+
+
+def copy_propagation(propagation):
+    """The propagation the container's copy of the host's mounts gets for
+    linux.rootfsPropagation *propagation* (0 when unset): rslave unless
+    asked otherwise, as runc."""
+    if not propagation or propagation & L.MS_UNBINDABLE:
+        return L.MS_SLAVE | L.MS_REC
+    return propagation
 
 
 def _make_parent_private(rootfs):
@@ -83,15 +90,29 @@ def _make_parent_private(rootfs):
         L.mount(None, best, None, L.MS_PRIVATE)
 
 
-def _source_path(plan, bundle):
+def source_path(plan, bundle):
+    """The host path of a mount's source (a bind's is relative to the bundle)."""
     src = plan.source
     if plan.is_bind and src and not src.startswith("/"):
         src = os.path.join(bundle, src)
     return src
 
 
-def _target_fd(root_fd, plan, source):
-    """Resolve (creating if missing) the destination inside the rootfs."""
+def _is_file_source(plan, source, tree_fd):
+    """True for a bind of a file (its target must be a file too)."""
+    if tree_fd is not None:
+        # the clone is the source: the init need not reach the host path
+        return not stat.S_ISDIR(os.fstat(tree_fd).st_mode)
+    if not plan.is_bind:
+        return False
+    if not os.path.exists(source):
+        raise MountError(f"mount {plan.destination}: bind source {source} does not exist")
+    return not os.path.isdir(source)
+
+
+def _target_fd(root_fd, plan, file_source):
+    """Resolve (creating if missing) the destination inside the rootfs; a
+    bind of a file (*file_source*) gets a file there."""
     dest = plan.destination
     if dest in _PROC_LIKE or dest.startswith("/proc/") and plan.type == "proc":
         try:
@@ -102,16 +123,17 @@ def _target_fd(root_fd, plan, source):
             os.close(fd)
             raise MountError(f"mount destination {dest} must be a real directory, not a symlink or file")
         return fd
-    if plan.is_bind and source and not os.path.isdir(source):
+    if file_source:
         return paths.make_file(root_fd, dest)
     return paths.mkdir_all(root_fd, dest)
 
 
-def apply_mount(root_fd, plan, bundle, cgroup_info=None):
-    source = _source_path(plan, bundle)
-    if plan.is_bind and not os.path.exists(source):
-        raise MountError(f"mount {plan.destination}: bind source {source} does not exist")
-    fd = _target_fd(root_fd, plan, source)
+def apply_mount(root_fd, plan, bundle, cgroup_info=None, tree_fd=None):
+    """Make mount *plan* inside the root.  *tree_fd*, for an id-mapped
+    mount, is its detached clone made on the host side (rootfs/idmap.py):
+    attached in place of the bind, then given the flags like any bind."""
+    source = source_path(plan, bundle)
+    fd = _target_fd(root_fd, plan, _is_file_source(plan, source, tree_fd))
     hidden = None
     try:
         target = paths.fd_path(fd)
@@ -120,7 +142,9 @@ def apply_mount(root_fd, plan, bundle, cgroup_info=None):
         if plan.type == "cgroup" or (plan.type == "cgroup2" and not cgroup_info.new_namespace):
             _mount_cgroup(root_fd, plan, cgroup_info)
             return
-        if plan.is_bind:
+        if tree_fd is not None:
+            L.move_mount(tree_fd, "", fd, "", L.MOVE_MOUNT_F_EMPTY_PATH | L.MOVE_MOUNT_T_EMPTY_PATH)
+        elif plan.is_bind:
             L.mount(source, target, None, plan.flags & (L.MS_BIND | L.MS_REC))
         else:
             try:

@@ -461,9 +461,10 @@ def masked_and_readonly_paths(cfg, out):
 
 def mounts(cfg, out):
     """config.md 'Mounts': a relative destination is deprecated (taken as
-    relative to '/'); uidMappings and gidMappings come together; options the
-    spec names but pyrunc does not implement yet are refused rather than
-    handed to mount(2) as filesystem data; a bind source must exist."""
+    relative to '/'); id-mapped mounts follow the rules of idmapped_mount;
+    options the spec names but pyrunc does not implement yet are refused
+    rather than handed to mount(2) as filesystem data; a bind source must
+    exist."""
     for index, mount in enumerate(arr(cfg.raw.get("mounts"))):
         mount = obj(mount)
         where = f"mounts[{index}]"
@@ -472,21 +473,48 @@ def mounts(cfg, out):
             out.error(f"{where}.destination", "must not be empty")
         elif dest is not None and not dest.startswith("/"):
             out.warn(f"{where}.destination", f"{dest!r} is relative (deprecated): taken as /{dest}")
-        if ("uidMappings" in mount) != ("gidMappings" in mount):
-            missing = "gidMappings" if "uidMappings" in mount else "uidMappings"
-            out.error(f"{where}.{missing}", "missing: uidMappings and gidMappings must be given together")
         options = [o for o in arr(mount.get("options")) if isinstance(o, str)]
-        if ("uidMappings" in mount or "idmap" in options or "ridmap" in options) and not features.IDMAP_MOUNTS:
-            out.error(where, "id-mapped mounts are not supported by pyrunc yet")
+        is_bind = "bind" in options or "rbind" in options or mount.get("type") == "bind"
+        idmapped_mount(cfg, out, where, mount, is_bind)
         for o_index, option in enumerate(arr(mount.get("options"))):
-            if (isinstance(option, str) and option in features.SPEC_MOUNT_OPTIONS and option not in features.MOUNT_OPTIONS
-                    and option not in ("idmap", "ridmap")):
+            if isinstance(option, str) and option in features.SPEC_MOUNT_OPTIONS and option not in features.MOUNT_OPTIONS:
                 out.error(f"{where}.options[{o_index}]", f"mount option {option!r} is not supported by pyrunc yet")
         source = text(mount.get("source"))
-        if cfg.bundle and source and ("bind" in options or "rbind" in options or mount.get("type") == "bind"):
+        if cfg.bundle and source and is_bind:
             full = os.path.join(cfg.bundle, source)
             if not os.path.lexists(full):
                 out.error(f"{where}.source", f"{full}: no such file or directory")
+
+
+def idmapped_mount(cfg, out, where, mount, is_bind):
+    """config.md 'Mounts', idmap/ridmap and uidMappings/gidMappings:
+    uidMappings and gidMappings come together (MUST), and not empty; without
+    them the idmap is the container's user namespace's, and without one
+    either an error MUST be returned.  As runc: only a bind mount can be
+    id-mapped (the idmap goes on a clone of the source's mounts), and
+    mappings without idmap or ridmap map the mount as idmap (the spec says
+    they SHOULD come with one: a warning)."""
+    mapped = [f for f in ("uidMappings", "gidMappings") if f in mount]
+    flagged = [(i, o) for i, o in enumerate(arr(mount.get("options"))) if o in ("idmap", "ridmap")]
+    if not mapped and not flagged:
+        return
+    if not features.IDMAP_MOUNTS:
+        out.error(where, "id-mapped mounts are not supported by pyrunc yet")
+        return
+    if len(mapped) == 1:
+        missing = "gidMappings" if mapped == ["uidMappings"] else "uidMappings"
+        out.error(f"{where}.{missing}", "missing: uidMappings and gidMappings must be given together")
+    for field in mapped:
+        if mount.get(field) == []:
+            out.error(f"{where}.{field}", "must not be empty: an id-mapped mount needs at least one mapping")
+    if not is_bind:
+        out.error(where, "id-mapped mounts (idmap, ridmap, uidMappings) are only supported for bind mounts")
+    if not mapped and not cfg.has_ns("user"):
+        o_index, option = flagged[-1]
+        out.error(f"{where}.options[{o_index}]",
+                  f"{option!r} needs {where}.uidMappings and gidMappings, or a user namespace in linux.namespaces")
+    if mapped and not flagged:
+        out.warn(where, "uidMappings/gidMappings without the idmap or ridmap option: mapped as idmap (not recursive)")
 
 
 def devices(cfg, out):

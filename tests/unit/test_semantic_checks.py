@@ -380,16 +380,90 @@ def test_mount_options_not_implemented_yet(config, monkeypatch):
     assert errors(config) == []
 
 
-def test_idmapped_mounts(config, monkeypatch):
-    mapping = [{"containerID": 0, "hostID": 1000, "size": 1}]
-    config["mounts"].append({"destination": "/data", "source": "/tmp", "options": ["rbind", "idmap"],
-                             "uidMappings": mapping})
-    found = errors(config)
-    assert has(found, "mounts[4]", "id-mapped mounts are not supported by pyrunc yet")
-    assert has(found, "mounts[4].gidMappings", "given together")
-    monkeypatch.setattr(features, "IDMAP_MOUNTS", True)
-    config["mounts"][4]["gidMappings"] = mapping
+MAPPING = [{"containerID": 0, "hostID": 1000, "size": 1}]
+
+
+def _idmap_mount(config, options, **fields):
+    config["mounts"].append({"destination": "/data", "source": "/tmp", "options": options, **fields})
+    return config
+
+
+def _with_userns(config, path=None):
+    config["linux"]["namespaces"].append({"type": "user", "path": path} if path else {"type": "user"})
+    if not path:
+        config["linux"]["uidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+        config["linux"]["gidMappings"] = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+    return config
+
+
+def test_idmapped_mounts_refused_while_the_feature_is_off(config, monkeypatch):
+    monkeypatch.setattr(features, "IDMAP_MOUNTS", False)
+    _idmap_mount(config, ["rbind", "idmap"], uidMappings=MAPPING, gidMappings=MAPPING)
+    assert has(errors(config), "mounts[4]", "id-mapped mounts are not supported by pyrunc yet")
+
+
+@pytest.mark.parametrize("option", ["idmap", "ridmap"])
+def test_idmap_with_mount_mappings_needs_no_userns(config, option):
+    _idmap_mount(config, ["rbind", option], uidMappings=MAPPING, gidMappings=MAPPING)
+    assert errors(config) == [] and warnings(config) == []
+
+
+def test_uid_and_gid_mappings_come_together(config):
+    _idmap_mount(config, ["rbind", "idmap"], uidMappings=MAPPING)
+    assert errors(config) == ["mounts[4].gidMappings: missing: uidMappings and gidMappings must be given together"]
+    del config["mounts"][4]["uidMappings"]
+    config["mounts"][4]["gidMappings"] = MAPPING
+    assert has(errors(config), "mounts[4].uidMappings", "missing")
+
+
+def test_mappings_must_not_be_empty(config):
+    _idmap_mount(config, ["bind", "idmap"], uidMappings=[], gidMappings=MAPPING)
+    assert has(errors(config), "mounts[4].uidMappings", "must not be empty")
+
+
+@pytest.mark.parametrize("option", ["idmap", "ridmap"])
+def test_idmap_without_mappings_or_userns_is_an_error(config, option):
+    """config.md: no uidMappings/gidMappings and no user namespace: an error MUST be returned."""
+    _idmap_mount(config, ["rbind", "nosuid", option])
+    assert errors(config) == [f"mounts[4].options[2]: {option!r} needs mounts[4].uidMappings and gidMappings, "
+                              "or a user namespace in linux.namespaces"]
+
+
+def test_idmap_without_mappings_borrows_the_containers_userns(config):
+    _idmap_mount(_with_userns(config), ["rbind", "idmap"])
     assert errors(config) == []
+
+
+def test_idmap_without_mappings_in_a_joined_userns(config):
+    _idmap_mount(_with_userns(config, "/proc/self/ns/user"), ["rbind", "ridmap"])
+    assert errors(config) == []
+
+
+@pytest.mark.parametrize("fields", [{"options": ["idmap"]},
+                                    {"options": ["nosuid"], "uidMappings": MAPPING, "gidMappings": MAPPING}])
+def test_only_bind_mounts_can_be_idmapped(config, fields):
+    """runc: "id-mapped mounts are only supported for bind-mounts"."""
+    config["mounts"].append({"destination": "/data", "type": "tmpfs", "source": "tmpfs",
+                             "uidMappings": MAPPING, "gidMappings": MAPPING, **fields})
+    assert has(errors(config), "mounts[4]", "only supported for bind mounts")
+
+
+def test_type_bind_is_a_bind_for_idmap(config):
+    config["mounts"].append({"destination": "/data", "type": "bind", "source": "/tmp", "options": ["idmap"],
+                             "uidMappings": MAPPING, "gidMappings": MAPPING})
+    assert errors(config) == []
+
+
+def test_mappings_without_idmap_or_ridmap_are_idmap_with_a_warning(config):
+    """config.md: mappings SHOULD come with idmap or ridmap; runc maps the mount as idmap."""
+    _idmap_mount(config, ["rbind"], uidMappings=MAPPING, gidMappings=MAPPING)
+    assert errors(config) == []
+    assert has(warnings(config), "mounts[4]", "without the idmap or ridmap option", "not recursive")
+
+
+def test_idmap_options_are_not_unsupported_options(config):
+    _idmap_mount(config, ["rbind", "idmap", "ridmap"], uidMappings=MAPPING, gidMappings=MAPPING)
+    assert not any("is not supported" in p for p in errors(config))
 
 
 def test_bind_mount_source_must_exist(config, bundle):
