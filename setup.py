@@ -60,32 +60,11 @@ class build_py_with_bundle(build_py):
         super().run()
         if getattr(self, "editable_mode", False):
             return
-        import marshal
-        package_dir = os.path.join(self.build_lib, "pyrunc")
-        table = {}
-        for dirpath, _dirs, files in os.walk(package_dir):
-            for name in sorted(files):
-                if not name.endswith(".py"):
-                    continue
-                path = os.path.join(dirpath, name)
-                relative = os.path.relpath(path, self.build_lib)[:-3].split(os.sep)
-                is_package = relative[-1] == "__init__"
-                module = ".".join(relative[:-1] if is_package else relative)
-                if module in ("pyrunc", "pyrunc._bundle") or module.startswith("pyrunc.specs"):
-                    continue  # already imported when the finder is installed; specs is data
-                with open(path, encoding="utf-8") as f:
-                    code = compile(f.read(), "/".join(relative) + ".py", "exec", dont_inherit=True)
-                table[module] = (is_package, marshal.dumps(code))
-        # layout: 8-byte index length, the marshalled index (name ->
-        # is_package, start, end), then each module's marshalled code
-        index, payload, offset = {}, [], 0
-        for module, (is_package, data) in sorted(table.items()):
-            index[module] = (is_package, offset, offset + len(data))
-            payload.append(data)
-            offset += len(data)
-        header = marshal.dumps((sys.hexversion, index))
-        with open(os.path.join(package_dir, "_modules.bin"), "wb") as f:
-            f.write(len(header).to_bytes(8, "little") + header + b"".join(payload))
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("pyrunc_bundle_writer", os.path.join("pyrunc", "_bundle.py"))
+        writer = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(writer)
+        writer.write(os.path.join(self.build_lib, "pyrunc"))
 
 
 setup(

@@ -56,9 +56,9 @@ class BundleFinder:
         exec(marshal.loads(self.payload[start:end]), module.__dict__)
 
 
-def install():
+def install(package_dir=None):
     """Put the finder in front if this install has a blob for this Python."""
-    package_dir = __file__.rpartition("/")[0]
+    package_dir = package_dir or __file__.rpartition("/")[0]
     try:
         with open(f"{package_dir}/{BLOB}", "rb") as f:
             data = memoryview(f.read())
@@ -72,4 +72,39 @@ def install():
     return True
 
 
-install()
+
+def write(package_dir):
+    """Write the blob of the package in *package_dir* (setup.py's build_py,
+    on the build copy): layout: 8-byte index length, the marshalled index
+    (name -> is_package, start, end), then each module's marshalled code.
+    The package's own ``__init__`` and this module are left out: they are
+    imported before the finder exists."""
+    import os
+    root = os.path.dirname(package_dir)
+    package = os.path.basename(package_dir)
+    codes = {}
+    for dirpath, _dirs, files in os.walk(package_dir):
+        for name in files:
+            if not name.endswith(".py"):
+                continue
+            path = os.path.join(dirpath, name)
+            parts = os.path.relpath(path, root)[:-3].split(os.sep)
+            is_package = parts[-1] == "__init__"
+            module = ".".join(parts[:-1] if is_package else parts)
+            if module in (package, f"{package}._bundle"):
+                continue
+            with open(path, encoding="utf-8") as f:
+                code = compile(f.read(), "/".join(parts) + ".py", "exec", dont_inherit=True)
+            codes[module] = (is_package, marshal.dumps(code))
+    index, payload, offset = {}, [], 0
+    for module, (is_package, data) in sorted(codes.items()):
+        index[module] = (is_package, offset, offset + len(data))
+        payload.append(data)
+        offset += len(data)
+    header = marshal.dumps((sys.hexversion, index))
+    with open(os.path.join(package_dir, BLOB), "wb") as f:
+        f.write(len(header).to_bytes(8, "little") + header + b"".join(payload))
+
+
+if __name__ != "pyrunc_bundle_writer":  # setup.py loads this file to call write() only
+    install()

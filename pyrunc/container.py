@@ -363,6 +363,7 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
     if console_socket and not terminal:
         raise ConfigError("--console-socket is given but process.terminal is false: no terminal to send")
     layout = cg_layout.detect()
+    resources = (config.get("linux") or {}).get("resources") or {}
     cgroups_path = (config.get("linux") or {}).get("cgroupsPath")
     manager = Manager.for_container(cgroups_path, cid, layout)
     # Plan everything before touching the kernel: bad config fails here.
@@ -384,7 +385,6 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
         if notify_dir:
             os.mkdir(notify_dir, 0o755)
         manager.create()
-        manager.apply_resources((config.get("linux") or {}).get("resources") or {})
         from pyrunc.process.final_exec import sealed_stub
         from pyrunc.security.seccomp import connect_listener
         listener = connect_listener(plan.seccomp)  # the agent of SCMP_ACT_NOTIFY, or None
@@ -409,9 +409,12 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
             trees = _idmapped_trees(plan)
             tree_names = {index: f"idmap-mount-{index}" for index in trees}
             pass_fds.update((tree_names[index], fd) for index, fd in trees.items())
+            # Resources are written while the init sets up its mounts (runc
+            # writes them at the init's procHooks, after its mounts): done
+            # before any hook runs and long before the container's process.
             spawned = spawn.spawn(plan.namespaces, manager, _init_main(plan, tree_names),
                                   preserve_fds=preserve_fds, pass_fds=pass_fds, handled_signals=handled_signals,
-                                  on_hooks=on_hooks)
+                                  on_hooks=on_hooks, on_placed=lambda: manager.apply_resources(resources))
         finally:
             for fd in trees.values():
                 os.close(fd)

@@ -58,8 +58,8 @@ def parse_duration(text):
 
 
 def _emit(event):
-    import json
-    sys.stdout.write(json.dumps(event, separators=(",", ":")) + "\n")
+    from pyrunc import fastjson
+    sys.stdout.write(fastjson.dumps(event) + "\n")
     sys.stdout.flush()
 
 

@@ -1,7 +1,7 @@
 """``exec``: run another process inside a running container, as
 ``runc exec``: from --process FILE (what containerd and conmon send) or
 from the command line, attached (exit status returned) or --detach."""
-import json
+from pyrunc import fastjson
 
 from pyrunc.cli.args import Flag
 from pyrunc.errors import ConfigError, UsageError
@@ -35,7 +35,7 @@ FLAGS = [
 def _load_process(path):
     try:
         with open(path, "rb") as f:
-            proc = json.loads(f.read())
+            proc = fastjson.loads(f.read())
     except OSError as e:
         raise ConfigError(f"--process {path}: {e.strerror}") from None
     except ValueError as e:

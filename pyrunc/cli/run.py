@@ -3,6 +3,7 @@ process, forwarding signals to it, and exit with its status (128+N when it
 was killed by signal N), deleting the container unless --keep."""
 from pyrunc.cli.args import Flag
 from pyrunc.cli.common import CREATE_FLAGS, create_kwargs
+from pyrunc.errors import ContainerNotFound
 from pyrunc.ids import one_id
 
 SUMMARY = "create and run a container"
@@ -11,6 +12,7 @@ FLAGS = CREATE_FLAGS + [
     Flag(("detach", "d"), "bool", False, "detach from the container's process"),
     Flag(("keep",), "bool", False, "do not delete the container after it exits"),
 ]
+
 
 def run(ctx, opts, args):
     from pyrunc import container
@@ -43,6 +45,10 @@ def run(ctx, opts, args):
     forwarder.attach(pid)
     code = wait_for(pid, master)
     if not opts.keep:
-        with container.Container.load(ctx.root, cid) as c:
+        try:
+            c = container.Container.load(ctx.root, cid)
+        except ContainerNotFound:
+            return code  # deleted meanwhile (delete --force): runc too just exits with the status
+        with c:
             c.destroy()
     return code

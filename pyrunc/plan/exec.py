@@ -1,7 +1,6 @@
 """What ``exec`` runs: a process object (from --process, or the container's
 own process with the command-line overrides runc applies) joined to every
 namespace of the container's init."""
-import copy
 from pyrunc.record import record
 
 from pyrunc.errors import ConfigError, UsageError
@@ -29,11 +28,20 @@ def parse_user(text):
         raise UsageError(f"--user {text!r}: expected UID[:GID] as numbers") from None
 
 
+def _json_copy(value):
+    """A deep copy of parsed JSON (``copy`` costs ~1.5 ms to import)."""
+    if isinstance(value, dict):
+        return {key: _json_copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_json_copy(item) for item in value]
+    return value
+
+
 def process_from_flags(base, args, *, env=(), cwd="", user="", additional_gids=(), caps=(),
                        no_new_privs=False, tty=False, apparmor="", process_label=""):
     """runc's ``newProcess`` for exec without --process: the container's
     process with args replaced and the flags applied on top."""
-    proc = copy.deepcopy(base or {})
+    proc = _json_copy(base or {})
     if not args:
         raise UsageError("exec: a command is required (or --process FILE)")
     proc["args"] = list(args)
@@ -87,7 +95,7 @@ def build(cid, container_config, process, preserve_fds=0):
     process = dict(process)
     for key in INHERITED:
         if key not in process and key in base:
-            process[key] = copy.deepcopy(base[key])
+            process[key] = _json_copy(base[key])
     proc_plan = plan_process({"process": process, "linux": container_config.get("linux") or {}})
     types = plan_namespaces(container_config).types
     flags = 0

@@ -62,11 +62,12 @@ def _kill_and_reap(pid):
 
 
 def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, handled_signals=(),
-          who="init", on_hooks=None):
+          who="init", on_hooks=None, on_placed=None):
     """Fork stage 1, place it in *cgroups*, let it enter *namespaces* and
     fork the child that runs *child_main(chan, fds)*; wait until that child
     says READY.  *pass_fds* ({name: fd}) are handed down under the same
-    names.  When the child asks for HOOKS, *on_hooks(pid)* runs the
+    names.  *on_placed()* runs once stage 1 is in the cgroups, while it and
+    the child work.  When the child asks for HOOKS, *on_hooks(pid)* runs the
     runtime-side hooks and returns the state the child's hooks read.
     Returns a Spawned; on failure kills what it started and raises the
     child's error."""
@@ -91,6 +92,8 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
     try:
         cgroups.add(stage1_pid)
         parent.send(sync.PLACED)
+        if on_placed is not None:
+            on_placed()
         msg, _ = parent.expect((sync.USERNS, sync.INIT_PID), who="stage-1")
         if msg["type"] == sync.USERNS:
             write_id_maps(stage1_pid, namespaces)

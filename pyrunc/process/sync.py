@@ -7,6 +7,7 @@
     fork P1 ------------------------>
     place P1 in cgroups
     send PLACED -------------------> setns(joined user ns) or unshare(NEWUSER)
+    write resources (meanwhile)
             <----------------------- send USERNS (only for a new user namespace)
     write uid_map, gid_map
     send MAPPED -------------------> setns(joined), unshare(new), timens offsets

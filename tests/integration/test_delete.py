@@ -147,3 +147,16 @@ def test_id_can_be_reused_after_delete(rt):
     again = rt.create(base_config(["sleep", "100"]), cid=res.cid)
     assert rt.status(again.cid) == "created"
     assert rt.state(again.cid)["bundle"] == str(again.extra["bundle"])
+
+
+def test_delete_force_under_a_foreground_run(rt):
+    """Another ``delete --force`` kills and removes the container a
+    foreground ``run`` waits for: the run exits with the kill's status
+    (128+9) and no error, as runc's does."""
+    sp = rt.spawn_run(base_config(["sleep", "100"]))
+    rt.wait_status(sp.cid, "running")
+    asserts.ok(rt.runtime("delete", "--force", sp.cid), "delete --force")
+    res = sp.wait()
+    assert res.rc == 128 + signal.SIGKILL, str(res)
+    assert res.err == "", str(res)
+    _assert_gone(rt, sp.cid)
