@@ -1,6 +1,5 @@
 """pyrunc._bundle: the one-file module store the ``pyrunc`` command imports
 the package from (written by setup.py's build_py for regular installs)."""
-import importlib.util
 import os
 import subprocess
 import sys
