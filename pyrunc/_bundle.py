@@ -5,10 +5,11 @@ runs (directory caches, stat calls, the .pyc header check, all in frozen
 Python), and ``run`` imports some 70 pyrunc modules: ~7 ms of a call whose
 interpreter start-up is ~11 ms.  A regular (non-editable) install also
 ships ``_modules.bin`` (written by setup.py's build_py): every module's
-code object in one file, read with one open(), each unmarshalled when
-imported.  Importing this
-module (the ``pyrunc`` command does, first thing) puts a finder for that
-blob in front of ``sys.meta_path``.
+code object in one file, opened once; each module is read (pread) and
+unmarshalled when imported.  The fd is close-on-exec, and the children's
+fd sweep (process/fds.py) closes it before anything runs in a container.
+Importing this module (the ``pyrunc`` command does, first thing) puts a
+finder for that blob in front of ``sys.meta_path``.
 
 Without the blob (an editable install, a source checkout) or with a blob
 written by another Python, nothing is installed and the normal finders do
@@ -16,6 +17,7 @@ the work.  Only names in the blob are served; the C extension, ``specs``
 and everything outside the package come from disk as usual.
 """
 import marshal
+import os
 import sys
 
 BLOB = "_modules.bin"
@@ -24,13 +26,16 @@ _ModuleSpec = type(sys.__spec__)
 
 class BundleFinder:
     """A meta path finder and loader over the blob: *index* maps a module
-    name to (is_package, start, end) of its marshalled code in *payload*,
-    which is unmarshalled only when that module is imported."""
+    name to (is_package, start, end) of its marshalled code, read and
+    unmarshalled only when that module is imported."""
 
-    def __init__(self, index, payload, package_dir):
+    def __init__(self, index, fd, base, package_dir):
         self.index = index
-        self.payload = payload
+        self.fd = fd  # the blob, read with pread: *base* is where the code starts
+        self.base = base
         self.package_dir = package_dir
+        st = os.fstat(fd)
+        self.identity = (st.st_dev, st.st_ino)
 
     def find_spec(self, name, path=None, target=None):
         entry = self.index.get(name)
@@ -53,22 +58,39 @@ class BundleFinder:
         # __file__ by hand: with spec.has_location importlib would also
         # work out a __cached__ path for every module, unused here
         module.__file__ = module.__spec__.origin
-        exec(marshal.loads(self.payload[start:end]), module.__dict__)
+        exec(marshal.loads(self._read(module.__name__, start, end)), module.__dict__)
+
+    def _read(self, name, start, end):
+        """The module's marshalled code.  In a forked child the fd may have
+        been closed by the fd sweep, and its number reused for another file
+        (one in the container, even): check it is still the blob."""
+        try:
+            st = os.fstat(self.fd)
+            if (st.st_dev, st.st_ino) == self.identity:
+                return os.pread(self.fd, end - start, self.base + start)
+        except OSError:
+            pass
+        raise ImportError(f"cannot import {name}: the module store is closed in this process", name=name)
 
 
 def install(package_dir=None):
     """Put the finder in front if this install has a blob for this Python."""
     package_dir = package_dir or __file__.rpartition("/")[0]
     try:
-        with open(f"{package_dir}/{BLOB}", "rb") as f:
-            data = memoryview(f.read())
-        size = int.from_bytes(data[:8], "little")
-        version, index = marshal.loads(data[8:8 + size])
+        fd = os.open(f"{package_dir}/{BLOB}", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        # only the index is read now: reading the whole ~700 KB blob costs
+        # ~0.5 ms in page faults, most of it for modules this verb never imports
+        size = int.from_bytes(os.pread(fd, 8, 0), "little")
+        version, index = marshal.loads(os.pread(fd, size, 8))
     except (OSError, ValueError, EOFError, TypeError):
-        return False
+        version = None
     if version != sys.hexversion:
+        os.close(fd)
         return False
-    sys.meta_path.insert(0, BundleFinder(index, data[8 + size:], package_dir))
+    sys.meta_path.insert(0, BundleFinder(index, fd, 8 + size, package_dir))
     return True
 
 
@@ -78,8 +100,9 @@ def write(package_dir):
     on the build copy): layout: 8-byte index length, the marshalled index
     (name -> is_package, start, end), then each module's marshalled code.
     The package's own ``__init__`` and this module are left out: they are
-    imported before the finder exists."""
-    import os
+    imported before the finder exists.  Compiled as ``-OO`` would: pyrunc
+    reads no docstring at run time and has no assert, and the smaller code
+    objects unmarshal faster."""
     root = os.path.dirname(package_dir)
     package = os.path.basename(package_dir)
     codes = {}
@@ -94,7 +117,7 @@ def write(package_dir):
             if module in (package, f"{package}._bundle"):
                 continue
             with open(path, encoding="utf-8") as f:
-                code = compile(f.read(), "/".join(parts) + ".py", "exec", dont_inherit=True)
+                code = compile(f.read(), "/".join(parts) + ".py", "exec", dont_inherit=True, optimize=2)
             codes[module] = (is_package, marshal.dumps(code))
     index, payload, offset = {}, [], 0
     for module, (is_package, data) in sorted(codes.items()):

@@ -396,6 +396,38 @@ def launcher_interpreter(launcher):
     return (parts[0], parts[1:]) if parts else (None, [])
 
 
+def python_command(launcher, interp, flags=(), profile_to=None, scratch=None):
+    """The argv that runs pyrunc's CLI the way *launcher* does, with extra
+    interpreter *flags* (``-X importtime``), optionally under cProfile
+    writing *profile_to*.  A ``#!`` launcher is a Python script: run it.  The
+    C launcher (csrc/launcher/) runs a small program with ``-I -S`` that
+    imports the package from <prefix>/lib/pythonX.Y/site-packages, <prefix>
+    being the directory above the launcher's; reproduce that program here.
+    The CLI ends in ``os._exit``, so the profile is written from a wrapper
+    of it (the parent process only)."""
+    with open(launcher, "rb") as f:
+        script = f.read(2) == b"#!"
+    prefix = os.path.dirname(os.path.dirname(launcher))
+    lines = ["import sys, os"]
+    if script:
+        lines.append(f"sys.argv[0] = {launcher!r}")
+    else:
+        lines += [f"sys.path.append({prefix!r} + '/lib/python%d.%d/site-packages' % sys.version_info[:2])",
+                  "try:\n    import pyrunc._bundle\nexcept ImportError:\n    import site; site.main()"]
+    if profile_to:
+        lines += ["import cProfile", "_profile, _exit, _me = cProfile.Profile(), os._exit, os.getpid()",
+                  "def _dump_and_exit(code):",
+                  f"    if os.getpid() == _me: _profile.disable(); _profile.dump_stats({profile_to!r})",
+                  "    _exit(code)",
+                  "os._exit = _dump_and_exit", "_profile.enable()"]
+    if script:
+        lines.append(f"import runpy; runpy.run_path({launcher!r}, run_name='__main__')")
+    else:
+        lines.append("from pyrunc.cli.main import run_cli\nrun_cli()")
+    isolation = [] if script else ["-I", "-S"]
+    return [interp, *isolation, *flags, "-c", "\n".join(lines)]
+
+
 def pyrunc_install_facts(interpreter):
     """Where the interpreter imports pyrunc from and whether the install is
     editable (PEP 610 direct_url.json)."""
@@ -697,7 +729,8 @@ def measure_importtime(rt, ctx, interp, launcher, reps):
     by_verb = {}
 
     def traced(verb, *args):
-        call = invoke([interp, "-X", "importtime", launcher, "--root", rt.root, verb, *args], ctx.scratch)
+        call = invoke([*python_command(launcher, interp, ["-X", "importtime"]), "--root", rt.root, verb, *args],
+                      ctx.scratch)
         if call.ok:
             entries = parse_importtime(call.stderr)
             summary = importtime_summary(entries)
@@ -764,7 +797,7 @@ def profile_pyrunc(rt, ctx, interp, launcher, top=15):
     runs.append(("run", ["run", "--bundle", bundle2, cid2]))
     for verb, args in runs:
         prof = os.path.join(ctx.scratch, f"{verb}.prof")
-        call = invoke([interp, "-m", "cProfile", "-o", prof, launcher, "--root", rt.root, *args], ctx.scratch)
+        call = invoke([*python_command(launcher, interp, profile_to=prof), "--root", rt.root, *args], ctx.scratch)
         if not call.ok:
             out.append(f"### cProfile of `pyrunc {verb}`: failed ({call.error()})\n")
             continue

@@ -92,4 +92,34 @@ def test_an_installed_blob_matches_the_installed_sources():
     for name, (is_package, start, end) in index.items():
         code = marshal.loads(data[8 + size + start:8 + size + end])
         path = package_dir.parent / (name.replace(".", "/") + ("/__init__.py" if is_package else ".py"))
-        assert code.co_code == compile(path.read_text(), code.co_filename, "exec", dont_inherit=True).co_code, name
+        source = compile(path.read_text(), code.co_filename, "exec", dont_inherit=True, optimize=2)
+        assert code.co_code == source.co_code and code.co_consts == source.co_consts, name
+
+
+def test_a_closed_or_reused_store_fd_is_an_import_error(tmp_path):
+    """After a child's fd sweep the blob's fd may be closed, or reused for
+    another file: the finder must not read that file as code."""
+    pkg = _package(tmp_path)
+    _bundle.write(str(pkg))
+    other = tmp_path / "other"
+    other.write_bytes(b"\0" * 4096)
+    out = _run(tmp_path, f"import os, {MODULE}; assert _bundle.install({str(pkg)!r})\n"
+                         "finder = sys.meta_path[0]; os.close(finder.fd)\n"
+                         f"fd = os.open({str(other)!r}, os.O_RDONLY); assert fd == finder.fd\n"
+                         f"try:\n    import {MODULE}.plain\nexcept ImportError as e:\n    print('refused')\n"
+                         "os.close(fd)\n"
+                         f"try:\n    import {MODULE}.sub\nexcept ImportError as e:\n    print('refused')\n")
+    assert out == ["refused", "refused"]
+
+
+def test_the_package_needs_no_docstrings_or_asserts():
+    """The blob is compiled with optimize=2 (no docstrings, no asserts): an
+    assert or a __doc__ read in pyrunc would behave differently in the
+    installed command than in the tests."""
+    import ast
+    found = []
+    for path in Path(pyrunc.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Assert) or (isinstance(node, ast.Attribute) and node.attr == "__doc__"):
+                found.append(f"{path.name}:{node.lineno}")
+    assert not found, found
