@@ -17,22 +17,31 @@ _SEALS = fcntl.F_SEAL_SEAL | fcntl.F_SEAL_SHRINK | fcntl.F_SEAL_GROW | fcntl.F_S
 
 
 def sealed_stub():
-    """A sealed, close-on-exec memfd holding pyrunc-init (parent side)."""
+    """A sealed, close-on-exec memfd holding pyrunc-init (parent side).
+    Copied by sendfile: through a Python buffer the ~700 KB cost ~0.5 ms
+    more in page faults, on every create and exec."""
     try:
-        with open(STUB_PATH, "rb") as f:
-            data = f.read()
+        src = os.open(STUB_PATH, os.O_RDONLY | os.O_CLOEXEC)
     except OSError as e:
         raise PyruncError(f"{STUB_PATH}: {e.strerror}: pyrunc's init stub is missing; "
                           "reinstall pyrunc ('pip install .')") from None
-    fd = os.memfd_create("pyrunc-init", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+    fd = -1
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
+        size = os.fstat(src).st_size
+        fd = os.memfd_create("pyrunc-init", os.MFD_CLOEXEC | os.MFD_ALLOW_SEALING)
+        offset = 0
+        while offset < size:
+            sent = os.sendfile(fd, src, offset, size - offset)
+            if sent == 0:
+                raise PyruncError(f"{STUB_PATH}: shorter than its size while copying it")
+            offset += sent
         fcntl.fcntl(fd, fcntl.F_ADD_SEALS, _SEALS)
     except BaseException:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
         raise
+    finally:
+        os.close(src)
     return fd
 
 
