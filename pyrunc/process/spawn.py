@@ -12,6 +12,7 @@ import _signal as signal  # not signal: its enums import enum (~5 ms)
 import _prctl
 
 from pyrunc import fastjson, fdpass
+from pyrunc.errors import PyruncError
 from pyrunc.process import stage1, sync
 
 
@@ -90,8 +91,16 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
             os.close(fd)
     child_pid = None
     try:
-        cgroups.add(stage1_pid)
-        parent.send(sync.PLACED)
+        try:
+            cgroups.add(stage1_pid)
+            parent.send(sync.PLACED)
+        except (PyruncError, OSError):
+            # stage 1 enters namespaces meanwhile: if that failed, it is
+            # gone, and its report is the cause of this failure
+            reported = parent.pending_error(who="stage-1")
+            if reported is not None:
+                raise reported from None
+            raise
         if on_placed is not None:
             on_placed()
         msg, _ = parent.expect((sync.USERNS, sync.INIT_PID), who="stage-1")
@@ -123,7 +132,6 @@ def write_id_maps(pid, namespaces):
     """uid_map and gid_map of stage 1's new user namespace, written from
     here because only a process privileged in the parent namespace may map
     arbitrary host ids (user_namespaces(7))."""
-    from pyrunc.errors import PyruncError
     for name, text in (("uid_map", namespaces.uid_map), ("gid_map", namespaces.gid_map)):
         try:
             with open(f"/proc/{pid}/{name}", "w") as f:

@@ -2,10 +2,13 @@
 
 It exists because a new pid namespace only applies to children of the
 process that unshares it, and the parent (P0) must stay in the host's
-namespaces to manage cgroups and state.  P1 waits until P0 has put it in
-the container's cgroups (so a new cgroup namespace is rooted there), joins
-the namespaces given by path, unshares the new ones, forks the init (P2)
-and reports the init's pid before exiting.
+namespaces to manage cgroups and state.  P1 joins the namespaces given by
+path and unshares the new ones while P0 puts it in the container's cgroups
+(on cgroup v1 the first cgroup.procs write waits for an RCU grace period,
+5-20 ms here: the namespace work hides part of it).  Only then, once P0
+says PLACED, does it unshare a new cgroup namespace (rooted at the cgroup
+it is in) and fork the init (P2), which so starts in the container's
+cgroups; it reports the init's pid and exits.
 """
 import os
 import _signal as signal  # not signal: its enums import enum (~5 ms)
@@ -32,7 +35,7 @@ def run(namespaces, chan, fds_by_name, child_main, handled_signals=()):
     try:
         reset_signals(handled_signals)
         fds.keep_only(fds_by_name["keep"])
-        chan.expect(sync.PLACED, who="pyrunc")
+        placed = False  # P0's first message, sent once we are in the cgroups
         pidfd = fds_by_name.get("pidfd")
         if pidfd is not None:
             # exec: enter every namespace of the container's init at once
@@ -58,10 +61,13 @@ def run(namespaces, chan, fds_by_name, child_main, handled_signals=()):
             step = "create user namespace"
             L.unshare(user)
             chan.send(sync.USERNS)
+            chan.expect(sync.PLACED, who="pyrunc")
+            placed = True
             chan.expect(sync.MAPPED, who="pyrunc")
         step = "create namespaces"
-        if namespaces.new_flags & ~user:
-            L.unshare(namespaces.new_flags & ~user)
+        cgroup = FLAGS["cgroup"]
+        if namespaces.new_flags & ~user & ~cgroup:
+            L.unshare(namespaces.new_flags & ~user & ~cgroup)
         if namespaces.time_offsets:
             # must precede the first process entering the namespace: the fork
             step = "time namespace offsets"
@@ -73,6 +79,12 @@ def run(namespaces, chan, fds_by_name, child_main, handled_signals=()):
             step = "become root in the user namespace"
             os.setresgid(0, 0, 0)
             os.setresuid(0, 0, 0)
+        if not placed:
+            step = "wait for the cgroups"
+            chan.expect(sync.PLACED, who="pyrunc")
+        if namespaces.new_flags & cgroup:
+            step = "create cgroup namespace"
+            L.unshare(cgroup)
         step = "fork"
         # The child must not speak on the channel before INIT_PID is sent
         # (the parent reads messages in order): it waits for EOF on a pipe

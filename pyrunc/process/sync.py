@@ -5,12 +5,14 @@
     P0 pyrunc create               P1 stage-1                 P2 init
     ----------------               ----------                 -------
     fork P1 ------------------------>
-    place P1 in cgroups
-    send PLACED -------------------> setns(joined user ns) or unshare(NEWUSER)
-    write resources (meanwhile)
+    place P1 in cgroups              setns(joined user ns) or unshare(NEWUSER)
             <----------------------- send USERNS (only for a new user namespace)
+    send PLACED ------------------->
+    write resources (meanwhile)
     write uid_map, gid_map
-    send MAPPED -------------------> setns(joined), unshare(new), timens offsets
+    send MAPPED -------------------> setns(joined), unshare(new but cgroup),
+                                     timens offsets; wait for PLACED (if not
+                                     yet), unshare(NEWCGROUP)
                                      fork P2 ----------------->
             <----------------------- send INIT_PID, _exit       (pid 1 of a new pid ns)
     reap P1                                                     mounts, devices
@@ -69,6 +71,12 @@ def pair():
     return Channel(a), Channel(b)
 
 
+def _reported(msg, who):
+    """The InitError for an ERROR message from *who*."""
+    step = msg.get("step")
+    return InitError(f"{who}: {step}: {msg.get('message')}" if step else f"{who}: {msg.get('message')}")
+
+
 class Channel:
     def __init__(self, sock):
         self.sock = sock
@@ -101,6 +109,16 @@ class Channel:
             return {"type": None}, []
         return fastjson.loads(data), fds
 
+    def pending_error(self, who):
+        """The InitError of an ERROR message already waiting, else None
+        (never blocks): why the peer is gone, when a write about it failed."""
+        try:
+            data = self.sock.recv(_MAX, fdpass.MSG_DONTWAIT)
+        except OSError:
+            return None
+        msg = fastjson.loads(data) if data else {}
+        return _reported(msg, who) if msg.get("type") == ERROR else None
+
     def expect(self, name, who="init"):
         """The next message, which must be *name* (or one of a tuple)."""
         msg, fds = self.recv()
@@ -110,8 +128,7 @@ class Channel:
         for fd in fds:
             os.close(fd)
         if kind == ERROR:
-            step = msg.get("step")
-            raise InitError(f"{who}: {step}: {msg.get('message')}" if step else f"{who}: {msg.get('message')}")
+            raise _reported(msg, who)
         if kind is None:
             raise InitError(f"{who}: exited unexpectedly while waiting for {name!r}")
         raise InitError(f"{who}: protocol error: expected {name!r}, got {kind!r}")

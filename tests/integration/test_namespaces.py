@@ -132,3 +132,13 @@ def test_ipc_namespace_isolates_sysv_shm(rt, host_shm_segment):
     assert len(out.strip().splitlines()) == 1, f"host segments visible in the container:\n{out}"
     shared = rt.output(remove_namespace(base_config(["cat", "/proc/sysvipc/shm"]), "ipc"))
     assert len(shared.strip().splitlines()) > 1, "without an ipc namespace the host segment is visible"
+
+
+def test_joining_a_namespace_of_the_wrong_type_fails_cleanly(rt):
+    """Stage 1 joins namespaces while the runtime puts it in the cgroups:
+    its failure (setns of an ipc namespace as the network one) is the
+    error reported, not the cgroup write that meets a process gone, and
+    nothing is left behind (the leak guard checks the cgroups)."""
+    from support_extra import create_refused
+    cfg = set_namespace_path(base_config(["true"]), "network", f"/proc/{os.getpid()}/ns/ipc")
+    create_refused(rt, cfg, "join network namespace", "setns", "Invalid argument")
