@@ -67,8 +67,9 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
     """Fork stage 1, place it in *cgroups*, let it enter *namespaces* and
     fork the child that runs *child_main(chan, fds)*; wait until that child
     says READY.  *pass_fds* ({name: fd}) are handed down under the same
-    names.  *on_placed()* runs once stage 1 is in the cgroups, while it and
-    the child work.  When the child asks for HOOKS, *on_hooks(pid)* runs the
+    names.  *on_placed()* runs once stage 1 is in the cgroups and before it
+    may fork the child (the cgroup's device rules are written in steps: a
+    child making /dev meanwhile would meet the deny-all).  When the child asks for HOOKS, *on_hooks(pid)* runs the
     runtime-side hooks and returns the state the child's hooks read.
     Returns a Spawned; on failure kills what it started and raises the
     child's error."""
@@ -93,6 +94,8 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
     try:
         try:
             cgroups.add(stage1_pid)
+            if on_placed is not None:
+                on_placed()
             parent.send(sync.PLACED)
         except (PyruncError, OSError):
             # stage 1 enters namespaces meanwhile: if that failed, it is
@@ -101,8 +104,6 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
             if reported is not None:
                 raise reported from None
             raise
-        if on_placed is not None:
-            on_placed()
         msg, _ = parent.expect((sync.USERNS, sync.INIT_PID), who="stage-1")
         if msg["type"] == sync.USERNS:
             write_id_maps(stage1_pid, namespaces)

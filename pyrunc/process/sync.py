@@ -6,9 +6,9 @@
     ----------------               ----------                 -------
     fork P1 ------------------------>
     place P1 in cgroups              setns(joined user ns) or unshare(NEWUSER)
+    write resources
             <----------------------- send USERNS (only for a new user namespace)
     send PLACED ------------------->
-    write resources (meanwhile)
     write uid_map, gid_map
     send MAPPED -------------------> setns(joined), unshare(new but cgroup),
                                      timens offsets; wait for PLACED (if not
