@@ -108,9 +108,11 @@ class Container:
                 activation.relay_ready(notify, host_socket, self.pid, lambda: self.status() != st.STOPPED)
             finally:
                 notify.close()
-        from pyrunc import hooks
+        if not self._has_hooks("poststart"):
+            return
+        from pyrunc import hooks  # only when needed: a short verb's time is its imports
         try:
-            hooks.run_all(self.record["config"].get("hooks"), ("poststart",), self.hook_state(st.RUNNING))
+            hooks.run_all(self.record["config"]["hooks"], ("poststart",), self.hook_state(st.RUNNING))
         except hooks.HookError as e:
             # runtime.md lifecycle step 9: generate an error and stop the container
             signal_process(self.pid, self.record.get("init_start_time"), _signal.SIGKILL)
@@ -138,6 +140,9 @@ class Container:
             why = ""
         if why:
             raise PyruncError(f"container {self.id} failed to start: {why}")
+
+    def _has_hooks(self, kind):
+        return bool((self.record["config"].get("hooks") or {}).get(kind))
 
     def hook_state(self, status):
         r = self.record
@@ -245,8 +250,9 @@ class Container:
         if self.cgroups.exists():
             self.cgroups.kill_all_and_wait()
             self.cgroups.destroy()
-        from pyrunc import hooks
-        hooks.run_logged(self.record["config"].get("hooks"), "poststop", self.hook_state(st.STOPPED), logger)
+        if self._has_hooks("poststop"):
+            from pyrunc import hooks  # only when needed: a short verb's time is its imports
+            hooks.run_logged(self.record["config"]["hooks"], "poststop", self.hook_state(st.STOPPED), logger)
         self.sd.remove()
 
 
