@@ -415,11 +415,11 @@ def create(root, cid, bundle, *, pid_file=None, console_socket=None, no_pivot=Fa
             trees = _idmapped_trees(plan)
             tree_names = {index: f"idmap-mount-{index}" for index in trees}
             pass_fds.update((tree_names[index], fd) for index, fd in trees.items())
-            # Resources are written once stage 1 is in the cgroups, while it
-            # creates the namespaces, and before it forks the init.
+            # Resources are written while stage 1 creates the namespaces,
+            # before it is placed in the cgroups and forks the init.
             spawned = spawn.spawn(plan.namespaces, manager, _init_main(plan, tree_names),
                                   preserve_fds=preserve_fds, pass_fds=pass_fds, handled_signals=handled_signals,
-                                  on_hooks=on_hooks, on_placed=lambda: manager.apply_resources(resources))
+                                  on_hooks=on_hooks, while_forked=lambda: manager.apply_resources(resources))
         finally:
             for fd in trees.values():
                 os.close(fd)

@@ -63,13 +63,14 @@ def _kill_and_reap(pid):
 
 
 def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, handled_signals=(),
-          who="init", on_hooks=None, on_placed=None):
+          who="init", on_hooks=None, while_forked=None):
     """Fork stage 1, place it in *cgroups*, let it enter *namespaces* and
     fork the child that runs *child_main(chan, fds)*; wait until that child
     says READY.  *pass_fds* ({name: fd}) are handed down under the same
-    names.  *on_placed()* runs once stage 1 is in the cgroups and before it
-    may fork the child (the cgroup's device rules are written in steps: a
-    child making /dev meanwhile would meet the deny-all).  When the child asks for HOOKS, *on_hooks(pid)* runs the
+    names.  *while_forked()* runs once stage 1 is forked, while it enters
+    the namespaces, before it is placed in the cgroups (so before the child
+    exists: the cgroup's device rules are written in steps, and a child
+    making /dev meanwhile would meet the deny-all).  When the child asks for HOOKS, *on_hooks(pid)* runs the
     runtime-side hooks and returns the state the child's hooks read.
     Returns a Spawned; on failure kills what it started and raises the
     child's error."""
@@ -93,9 +94,9 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
     child_pid = None
     try:
         try:
+            if while_forked is not None:
+                while_forked()
             cgroups.add(stage1_pid)
-            if on_placed is not None:
-                on_placed()
             parent.send(sync.PLACED)
         except (PyruncError, OSError):
             # stage 1 enters namespaces meanwhile: if that failed, it is

@@ -5,8 +5,8 @@
     P0 pyrunc create               P1 stage-1                 P2 init
     ----------------               ----------                 -------
     fork P1 ------------------------>
-    place P1 in cgroups              setns(joined user ns) or unshare(NEWUSER)
-    write resources
+    write resources                  setns(joined user ns) or unshare(NEWUSER)
+    place P1 in cgroups
             <----------------------- send USERNS (only for a new user namespace)
     send PLACED ------------------->
     write uid_map, gid_map
