@@ -70,8 +70,9 @@ def spawn(namespaces, cgroups, child_main, *, preserve_fds=0, pass_fds=None, han
     names.  *while_forked()* runs once stage 1 is forked, while it enters
     the namespaces, before it is placed in the cgroups (so before the child
     exists: the cgroup's device rules are written in steps, and a child
-    making /dev meanwhile would meet the deny-all).  When the child asks for HOOKS, *on_hooks(pid)* runs the
-    runtime-side hooks and returns the state the child's hooks read.
+    making /dev meanwhile would meet the deny-all).  When the child asks
+    for HOOKS, *on_hooks(pid)* runs the runtime-side hooks and returns the
+    state the child's hooks read.
     Returns a Spawned; on failure kills what it started and raises the
     child's error."""
     _prctl.prctl(_prctl.PR_SET_CHILD_SUBREAPER, 1)

@@ -477,7 +477,9 @@ def mounts(cfg, out):
         is_bind = "bind" in options or "rbind" in options or mount.get("type") == "bind"
         idmapped_mount(cfg, out, where, mount, is_bind)
         for o_index, option in enumerate(arr(mount.get("options"))):
-            if isinstance(option, str) and option in features.SPEC_MOUNT_OPTIONS and option not in features.MOUNT_OPTIONS:
+            if not isinstance(option, str):
+                continue  # the schema check reports it
+            if option in features.SPEC_MOUNT_OPTIONS and option not in features.MOUNT_OPTIONS:
                 out.error(f"{where}.options[{o_index}]", f"mount option {option!r} is not supported by pyrunc yet")
         source = text(mount.get("source"))
         if cfg.bundle and source and is_bind:

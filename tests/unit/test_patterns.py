@@ -60,7 +60,8 @@ def test_other_patterns_go_through_re():
 def test_create_path_does_not_import_re():
     """The fast schema check of a whole config never imports ``re``."""
     code = ("import sys; sys.path.insert(0, %r); from pyrunc.spec import default, schema; "
-            "cfg = default.default_config(); cfg['linux']['resources'] = {'hugepageLimits': [{'pageSize': '2MB', 'limit': 1}]}; "
+            "cfg = default.default_config(); "
+            "cfg['linux']['resources'] = {'hugepageLimits': [{'pageSize': '2MB', 'limit': 1}]}; "
             "cfg['annotations'] = {'a': 'b'}; assert schema.first_problem(cfg) is None, schema.first_problem(cfg); "
             "print('re' in sys.modules, 'enum' in sys.modules)") % str(Path(patterns.__file__).parents[2])
     out = subprocess.run([sys.executable, "-I", "-S", "-c", code], capture_output=True, text=True,
