@@ -94,7 +94,6 @@ def install(package_dir=None):
     return True
 
 
-
 def write(package_dir):
     """Write the blob of the package in *package_dir* (setup.py's build_py,
     on the build copy): layout: 8-byte index length, the marshalled index
