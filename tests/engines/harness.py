@@ -15,29 +15,12 @@ import signal
 import socket
 import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 from support import leaks
+from support.runtime import Result  # one record of a command's outcome for both suites
 
 DEFAULT_TIMEOUT = 90.0
-
-
-@dataclass
-class Result:
-    argv: list
-    rc: int
-    out: str
-    err: str
-    elapsed: float
-
-    def __str__(self):
-        return (f"$ {' '.join(map(str, self.argv))}\n  exit {self.rc} after {self.elapsed:.2f}s\n"
-                f"  stdout: {self.out[-3000:]!r}\n  stderr: {self.err[-3000:]!r}")
-
-    @property
-    def text(self):
-        return self.out + self.err
 
 
 class CommandTimeout(AssertionError):

@@ -49,6 +49,10 @@ class Result:
                 f"  stdout: {self.out[-3000:]!r}\n  stderr: {self.err[-3000:]!r}")
 
     @property
+    def text(self):
+        return self.out + self.err
+
+    @property
     def out_bytes(self):
         """stdout exactly as written (``out`` is decoded text)."""
         return Path(self.extra["out_path"]).read_bytes()
